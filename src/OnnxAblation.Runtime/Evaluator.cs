@@ -1,0 +1,51 @@
+using OnnxAblation.Data;
+using OnnxAblation.Onnx;
+
+namespace OnnxAblation.Runtime;
+
+/// <summary>Runs a data set through a model in batches and scores it.</summary>
+public static class Evaluator
+{
+    /// <summary>Raw outputs, samples × <see cref="ModelSession.OutputSize"/>.</summary>
+    public static float[] Predict(ModelSession session, Dataset data, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.SampleSize != session.SampleSize)
+            throw new OnnxFormatException($"{session.Source}: model input [{string.Join(",", session.SampleDims)}] holds {session.SampleSize} values per sample, data '{data.Spec}' has samples of shape [{string.Join(",", data.SampleShape)}] ({data.SampleSize} values)");
+        var layout = BatchCopier.LayoutFor(data.SampleShape, session.InputShape);
+        var outputs = new float[(long)data.Count * session.OutputSize];
+        int step = session.MaxBatch;
+        if (session.FixedBatch is int fixedBatch && data.Count % fixedBatch != 0)
+            throw new OnnxFormatException($"{session.Source}: model fixes the batch size to {fixedBatch}, which does not divide the {data.Count} samples; use --limit");
+        for (int start = 0; start < data.Count; start += step)
+        {
+            int count = Math.Min(step, data.Count - start);
+            BatchCopier.Copy(data, start, count, layout, session.InputBuffer(count));
+            session.Run(count).CopyTo(outputs.AsSpan(start * session.OutputSize));
+            progress?.Report(start + count);
+        }
+        return outputs;
+    }
+
+    /// <summary>Evaluates a loaded session; <paramref name="kind"/> from <see cref="OutputKinds.Of"/>.</summary>
+    public static EvaluationResult Evaluate(ModelSession session, Dataset data, OutputKind kind, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(data);
+        if (session.OutputSize < data.ClassCount)
+            throw new OnnxFormatException($"{session.Source}: model output has {session.OutputSize} values per sample, but the data has {data.ClassCount} classes");
+        var outputs = Predict(session, data, progress);
+        if (session.OutputSize != data.ClassCount)
+            throw new OnnxFormatException($"{session.Source}: model output has {session.OutputSize} values per sample, the data '{data.Spec}' has {data.ClassCount} classes (give the class names with classes=...)");
+        return Metrics.Compute(outputs, data.ClassCount, data.Labels, kind);
+    }
+
+    /// <summary>One-shot: a session for <paramref name="model"/>, evaluated on <paramref name="data"/>.</summary>
+    public static EvaluationResult Evaluate(OnnxModel model, Dataset data, InferenceOptions options, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        using var session = ModelSession.Create(model, options, data.SampleShape);
+        return Evaluate(session, data, OutputKinds.Of(model), progress);
+    }
+}

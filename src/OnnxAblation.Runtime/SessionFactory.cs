@@ -1,0 +1,51 @@
+using Microsoft.ML.OnnxRuntime;
+using OnnxAblation.Onnx;
+
+namespace OnnxAblation.Runtime;
+
+/// <summary>Creates ONNX Runtime sessions with the engine's options (threads, device, optimisation).</summary>
+internal static class SessionFactory
+{
+    internal static InferenceSession Create(byte[] model, InferenceOptions options, string source)
+    {
+        var so = new SessionOptions
+        {
+            IntraOpNumThreads = Math.Max(1, options.Threads),
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        try
+        {
+            if (options.Device.IsCuda) AppendCuda(so, options.Device.DeviceId);
+            return new InferenceSession(model, so);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new OnnxFormatException($"{source}: ONNX Runtime cannot load the model: {e.Message}", e);
+        }
+        finally
+        {
+            so.Dispose();
+        }
+    }
+
+    private static void AppendCuda(SessionOptions so, int deviceId)
+    {
+        const string help = "this build uses the CPU ONNX Runtime package. For CUDA, build with " +
+                            "`dotnet build -p:OnnxRuntimeGpu=true` (package Microsoft.ML.OnnxRuntime.Gpu) on a machine with CUDA 12 and cuDNN 9, or use --device cpu";
+        try
+        {
+            so.AppendExecutionProvider_CUDA(deviceId);
+        }
+        catch (EntryPointNotFoundException e)
+        {
+            throw new RuntimeUnavailableException($"CUDA requested, but {help}", e);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new RuntimeUnavailableException($"CUDA device {deviceId} is not usable ({e.Message}); {help}", e);
+        }
+    }
+}
