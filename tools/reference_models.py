@@ -530,7 +530,7 @@ def build_fashion(name):
     return name, acc, info["total_s"]
 
 
-MNIST_EPOCHS = 150
+MNIST_EPOCHS = 250
 MNIST_LR = 0.001
 VGG_EPOCHS = 3
 

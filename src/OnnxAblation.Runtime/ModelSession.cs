@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxAblation.Onnx;
 
 namespace OnnxAblation.Runtime;

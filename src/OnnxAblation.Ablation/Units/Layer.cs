@@ -1,0 +1,53 @@
+namespace OnnxAblation.Ablation.Units;
+
+/// <summary>
+/// A weight-bearing node (Gemm, MatMul with a weight initializer, Conv, ConvTranspose) whose output
+/// neurons or channels are the units an ablation silences.
+/// </summary>
+public sealed class Layer
+{
+    /// <summary>The node's name, or its weight initializer's name where the node has none.</summary>
+    public required string Name { get; init; }
+
+    public required int NodeIndex { get; init; }
+
+    public required string OpType { get; init; }
+
+    public required string WeightName { get; init; }
+
+    public required IReadOnlyList<long> WeightShape { get; init; }
+
+    /// <summary>Output neurons (Gemm/MatMul) or output channels (Conv/ConvTranspose).</summary>
+    public required int UnitCount { get; init; }
+
+    /// <summary>Bias initializer (Gemm C, Conv B, or the constant of the Add after a MatMul), if any.</summary>
+    public string? BiasName { get; init; }
+
+    /// <summary>The node that adds the bias when it is separate (MatMul + Add).</summary>
+    public int? BiasNodeIndex { get; init; }
+
+    /// <summary>Tensor with the units' pre-activation values (after the bias, before any BatchNorm).</summary>
+    public required string OutputTensor { get; init; }
+
+    /// <summary>A BatchNormalization that normalises this layer's output alone, if kept in the graph.</summary>
+    public int? BatchNormNodeIndex { get; init; }
+
+    /// <summary>Tensor after the coupled BatchNorm (or <see cref="OutputTensor"/> without one).</summary>
+    public required string UnitTensor { get; init; }
+
+    /// <summary>Number of the layer in graph order among all layers (0-based).</summary>
+    public required int Position { get; init; }
+
+    /// <summary>Its units reach a graph output without passing another layer (the classifier).</summary>
+    public bool IsOutputLayer { get; internal set; }
+
+    /// <summary>Why outgoing weights of the units could not be followed, or null if they could.</summary>
+    public string? OutgoingProblem { get; internal set; }
+
+    /// <summary>Outgoing weights pass a residual Add, so zeroing them would also silence another layer's channel.</summary>
+    public bool OutgoingMerged { get; internal set; }
+
+    internal Rewriters.ILayerRewriter Rewriter { get; init; } = null!;
+
+    public override string ToString() => $"{Name} ({OpType}, {UnitCount} units)";
+}

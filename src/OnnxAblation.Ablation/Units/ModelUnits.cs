@@ -1,0 +1,95 @@
+using OnnxAblation.Onnx;
+
+namespace OnnxAblation.Ablation.Units;
+
+/// <summary>
+/// Every ablatable layer of a model with its units and what is coupled to each unit:
+/// incoming weights, bias, a following BatchNorm's per-channel parameters, and outgoing weights.
+/// </summary>
+public sealed class ModelUnits
+{
+    private readonly Dictionary<string, Layer> _byName;
+    private readonly Dictionary<string, List<(int Node, int Offset, int Block)>> _outgoing;
+
+    internal ModelUnits(OnnxModel model, IReadOnlyList<Layer> layers, IReadOnlyList<string> problems,
+        Dictionary<string, List<(int Node, int Offset, int Block)>> outgoing)
+    {
+        Model = model;
+        Layers = layers;
+        Problems = problems;
+        _outgoing = outgoing;
+        _byName = layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
+    }
+
+    public OnnxModel Model { get; }
+
+    /// <summary>Ablatable layers in graph order.</summary>
+    public IReadOnlyList<Layer> Layers { get; }
+
+    /// <summary>Nodes that look like layers but cannot be mapped, each with the reason.</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    /// <summary>Layers whose units are hidden (not the classifier): the default for studies.</summary>
+    public IEnumerable<Layer> HiddenLayers => Layers.Where(l => !l.IsOutputLayer);
+
+    public Layer this[string name] => _byName.TryGetValue(name, out var l) ? l
+        : throw new ArgumentException($"{Model.Source}: no layer named '{name}'. Layers: {string.Join(", ", Layers.Select(x => x.Name))}");
+
+    public bool Contains(string name) => _byName.ContainsKey(name);
+
+    /// <summary>What zero-in silences for <paramref name="unit"/>: incoming weights, bias, BatchNorm scale and shift.</summary>
+    public IReadOnlyList<TensorSlice> Incoming(Layer layer, int unit)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        Check(layer, unit);
+        var g = Model.Graph;
+        var slices = new List<TensorSlice>
+        {
+            new(layer.WeightName, layer.Rewriter.Incoming(g.Node[layer.NodeIndex], layer.WeightShape, unit)),
+        };
+        if (layer.BiasName is not null) slices.Add(new TensorSlice(layer.BiasName, [unit]));
+        if (layer.BatchNormNodeIndex is int bn)
+        {
+            slices.Add(new TensorSlice(g.Node[bn].Input[1], [unit])); // scale
+            slices.Add(new TensorSlice(g.Node[bn].Input[2], [unit])); // shift
+        }
+        return slices;
+    }
+
+    /// <summary>Only the weights feeding the unit (for weight statistics): no bias, no BatchNorm.</summary>
+    public int[] IncomingWeights(Layer layer, int unit)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        Check(layer, unit);
+        return layer.Rewriter.Incoming(Model.Graph.Node[layer.NodeIndex], layer.WeightShape, unit);
+    }
+
+    /// <summary>The weights of consuming layers that read the unit's output (zero-out).</summary>
+    public IReadOnlyList<TensorSlice> Outgoing(Layer layer, int unit)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        Check(layer, unit);
+        if (layer.OutgoingProblem is not null)
+            throw new AblationException($"{Model.Source}: outgoing weights of layer '{layer.Name}' cannot be mapped: {layer.OutgoingProblem}");
+        var slices = new List<TensorSlice>();
+        foreach (var (node, offset, block) in _outgoing[layer.Name])
+        {
+            var consumer = Layers.First(l => l.NodeIndex == node);
+            var idx = new List<int>();
+            for (int f = offset + unit * block; f < offset + (unit + 1) * block; f++)
+                idx.AddRange(consumer.Rewriter.ReadingInput(Model.Graph.Node[node], consumer.WeightShape, f));
+            slices.Add(new TensorSlice(consumer.WeightName, idx.ToArray()));
+        }
+        return slices;
+    }
+
+    /// <summary>Layers that read this layer's units.</summary>
+    public IEnumerable<Layer> Consumers(Layer layer) =>
+        _outgoing.TryGetValue(layer?.Name ?? "", out var l) ? l.Select(o => Layers.First(x => x.NodeIndex == o.Node)) : [];
+
+    private static void Check(Layer layer, int unit)
+    {
+        if ((uint)unit >= (uint)layer.UnitCount)
+            throw new AblationException($"layer '{layer.Name}' has {layer.UnitCount} units; unit {unit} does not exist");
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using OnnxAblation.Data;
+using OnnxAblation.Onnx;
+using OnnxAblation.Onnx.Proto;
+
+namespace OnnxAblation.Runtime;
+
+/// <summary>
+/// Reads intermediate float tensors: the model is cloned with those tensors added as graph outputs.
+/// Used for shapes (one zero sample), unit means (mean ablation) and activation statistics.
+/// </summary>
+public static class ActivationProbe
+{
+    /// <summary>Receives one batch of one tensor: (tensor name, first sample index, values, shape with batch axis).</summary>
+    public delegate void BatchHandler(string tensor, int start, ReadOnlySpan<float> values, long[] shape);
+
+    /// <summary>Runs <paramref name="data"/> and hands every batch of every requested tensor to <paramref name="onBatch"/>.</summary>
+    public static void Run(OnnxModel model, Dataset data, IReadOnlyList<string> tensors, InferenceOptions options, BatchHandler onBatch, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(onBatch);
+        var probe = WithOutputs(model, tensors);
+        using var session = SessionFactory.Create(probe.ToBytes(), options, model.Source);
+        string inputName = session.InputMetadata.Keys.Single();
+        var dims = session.InputMetadata.Values.Single().Dimensions;
+        long?[] modelShape = dims.Select(d => d > 0 ? (long?)d : null).ToArray();
+        var layout = BatchCopier.LayoutFor(data.SampleShape, modelShape);
+        long[] sampleDims = dims.Skip(1).Select((d, i) => d > 0 ? (long)d : data.SampleShape[i]).ToArray();
+        int step = dims[0] > 0 ? dims[0] : Math.Max(1, options.BatchSize);
+        var buffer = new float[step * data.SampleSize];
+        using var runOptions = new RunOptions();
+        for (int start = 0; start < data.Count; start += step)
+        {
+            int count = Math.Min(step, data.Count - start);
+            BatchCopier.Copy(data, start, count, layout, buffer.AsSpan(0, count * data.SampleSize));
+            using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, count * data.SampleSize), [count, .. sampleDims]);
+            using var results = session.Run(runOptions, [inputName], [input], tensors.ToArray());
+            for (int t = 0; t < tensors.Count; t++)
+            {
+                var info = results[t].GetTensorTypeAndShape();
+                if (info.ElementDataType != TensorElementType.Float)
+                    throw new OnnxFormatException($"{model.Source}: tensor '{tensors[t]}' is {info.ElementDataType}, not float");
+                onBatch(tensors[t], start, results[t].GetTensorDataAsSpan<float>(), info.Shape);
+            }
+            progress?.Report(start + count);
+        }
+    }
+
+    /// <summary>Shapes of the given tensors for a batch of one sample (the batch axis is 1).</summary>
+    public static Dictionary<string, long[]> Shapes(OnnxModel model, IReadOnlyList<string> tensors, IReadOnlyList<int> sampleShape, InferenceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(sampleShape);
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        if (tensors.Count == 0) return shapes;
+        int size = sampleShape.Aggregate(1, (a, b) => a * b);
+        var zero = new Dataset(new float[size], [0], sampleShape.ToArray(), ["0"], "<shape probe>");
+        Run(model, zero, tensors, (options ?? new InferenceOptions()) with { BatchSize = 1 },
+            (name, _, _, shape) => shapes[name] = shape);
+        return shapes;
+    }
+
+    private static OnnxModel WithOutputs(OnnxModel model, IReadOnlyList<string> tensors)
+    {
+        var clone = model.Clone();
+        var existing = clone.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var t in tensors)
+        {
+            if (existing.Contains(t)) continue;
+            var vi = clone.Graph.ValueInfo.FirstOrDefault(v => v.Name == t)?.Clone()
+                     ?? new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } };
+            clone.Graph.Output.Add(vi);
+            existing.Add(t);
+        }
+        return clone;
+    }
+}
