@@ -1,0 +1,94 @@
+using OnnxAblation.Ablation.Store;
+using OnnxAblation.Ablation.Units;
+
+namespace OnnxAblation.Ablation.Studies;
+
+/// <summary>
+/// Runs a <see cref="StudyDefinition"/> in two phases. Phase 1 needs nothing measured (baseline, singles,
+/// groups, pairs, whole layers, random cumulative orders). Phase 2 orders units by the measured single-unit
+/// impact (cumulative by impact, per-class top/bottom N), so it needs every single of its layers: in a sharded
+/// run it is skipped and done by re-running the study on the merged store.
+/// </summary>
+public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, StudyRunner runner, ResultStore store)
+{
+    public bool Sharded { get; init; }
+
+    public IReadOnlyList<PlannedAblation> PhaseOne(StudyDefinition def)
+    {
+        ArgumentNullException.ThrowIfNull(def);
+        var plan = new List<PlannedAblation> { planner.Baseline() };
+        plan.AddRange(planner.Singles(def.SingleLayers.Concat(def.PairLayers).Concat(def.CumulativeLayers).Concat(def.ClassTopLayers).Distinct().Select(l => units[l])));
+        plan.AddRange(def.Groups.Select(g => planner.Plan("group", g)));
+        foreach (var l in def.PairLayers) plan.AddRange(planner.Pairs(units[l]));
+        plan.AddRange(planner.WholeLayers(def.WholeLayers.Select(l => units[l])));
+        foreach (var l in def.CumulativeLayers)
+            for (int s = 1; s <= def.CumulativeSeeds; s++)
+                plan.AddRange(planner.Cumulative(units[l], StudyPlanner.RandomOrder(units[l].UnitCount, s), StudyPlanner.CumulativeStudyName(l, $"random-s{s}")));
+        return plan;
+    }
+
+    /// <summary>Phase-2 items; null when single results of the layers are not all in the store yet.</summary>
+    public IReadOnlyList<PlannedAblation>? PhaseTwo(StudyDefinition def)
+    {
+        ArgumentNullException.ThrowIfNull(def);
+        var analysis = new StudyAnalysis(store.All(), store.Metadata.Samples);
+        var plan = new List<PlannedAblation>();
+        foreach (var l in def.CumulativeLayers)
+        {
+            var drops = SingleDrops(analysis, units[l], c: null);
+            if (drops is null) return null;
+            plan.AddRange(planner.Cumulative(units[l], ImpactOrder(drops), StudyPlanner.CumulativeStudyName(l, "impact")));
+        }
+        foreach (var l in def.ClassTopLayers)
+        {
+            var layer = units[l];
+            for (int c = 0; c < store.Metadata.Classes; c++)
+            {
+                var drops = SingleDrops(analysis, layer, c);
+                if (drops is null) return null;
+                var order = ImpactOrder(drops);
+                foreach (int n in def.ClassTopN.Where(n => n < layer.UnitCount))
+                {
+                    plan.Add(planner.Plan(ClassTopStudy(l, c, "top", n), [new UnitSet(l, order.Take(n).ToArray())]));
+                    plan.Add(planner.Plan(ClassTopStudy(l, c, "bottom", n), [new UnitSet(l, order.Reverse().Take(n).ToArray())]));
+                }
+            }
+        }
+        return plan;
+    }
+
+    public static string ClassTopStudy(string layer, int c, string which, int n) => $"class-{which}:{layer}:c{c}:n{n}";
+
+    /// <summary>Runs both phases; returns false if phase 2 had to wait (sharded run).</summary>
+    public bool Run(StudyDefinition def, IProgress<(int Done, int Total)>? progress = null)
+    {
+        runner.Run(PhaseOne(def), progress);
+        if (Sharded) return false;
+        var two = PhaseTwo(def);
+        if (two is null) return false;
+        runner.Run(two, progress);
+        return true;
+    }
+
+    /// <summary>Accuracy drop per unit (overall, or of class c) from single ablations, or null if any is missing.</summary>
+    public double[]? SingleDrops(StudyAnalysis analysis, Layer layer, int? c)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        ArgumentNullException.ThrowIfNull(layer);
+        var drops = new double[layer.UnitCount];
+        for (int u = 0; u < layer.UnitCount; u++)
+        {
+            var r = analysis.Find(planner.Key([new UnitSet(layer.Name, [u])]));
+            if (r is null) return null;
+            drops[u] = c is int k ? analysis.Baseline.ClassAccuracy[k] - r.ClassAccuracy[k] : analysis.Baseline.Accuracy - r.Accuracy;
+        }
+        return drops;
+    }
+
+    /// <summary>Units by decreasing drop; ties by unit index (deterministic).</summary>
+    public static int[] ImpactOrder(double[] drops)
+    {
+        ArgumentNullException.ThrowIfNull(drops);
+        return Enumerable.Range(0, drops.Length).OrderByDescending(u => drops[u]).ThenBy(u => u).ToArray();
+    }
+}

