@@ -24,15 +24,27 @@ public static class DataSets
             throw new DataFormatException($"Data spec '{spec}': limit {limit} is not a positive number of samples");
         int? effectiveLimit = limit ?? parsed.GetPositiveInt("limit");
 
-        RawData raw = parsed.Kind switch
-        {
-            DataKinds.Idx => IdxReader.Load(parsed, effectiveLimit),
-            DataKinds.MnistNpm => MnistNpmReader.Load(parsed, effectiveLimit),
-            DataKinds.Images => ImageFolderReader.Load(parsed, effectiveLimit),
-            _ => NpyReader.Load(parsed, effectiveLimit),
-        };
+        RawData raw = Read(parsed, effectiveLimit);
         Preprocessing.Apply(parsed, raw.Features, raw.SampleShape);
         IReadOnlyList<string> names = ClassNaming.Resolve(parsed.Get("classes"), raw.ClassCount, raw.ClassCountFixed, raw.ClassNames, spec);
         return new Dataset(raw.Features, raw.Labels, raw.SampleShape, names, spec);
+    }
+
+    private static RawData Read(DataSpec spec, int? limit)
+    {
+        try
+        {
+            return spec.Kind switch
+            {
+                DataKinds.Idx => IdxReader.Load(spec, limit),
+                DataKinds.MnistNpm => MnistNpmReader.Load(spec, limit),
+                DataKinds.Images => ImageFolderReader.Load(spec, limit),
+                _ => NpyReader.Load(spec, limit),
+            };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFormatException($"{spec.Text}: cannot read '{spec.Path}': {e.Message}", e);
+        }
     }
 }

@@ -98,7 +98,7 @@ internal static class IdxReader
             for (long done = 0; done < total;)
             {
                 int take = (int)Math.Min(chunk.Length, total - done);
-                DataFiles.ReadExactly(s, chunk.AsSpan(0, take), path, $"pixel data ({total} bytes for {n} images of {rows}×{cols}; at byte {done})");
+                DataFiles.ReadExactly(s, chunk.AsSpan(0, take), path, $"pixel data at offset {16 + done} ({n} images of {rows}×{cols} = {total} bytes announced)");
                 Span<float> dst = features.AsSpan((int)done, take);
                 for (int i = 0; i < take; i++) dst[i] = ByteToUnit[chunk[i]];
                 done += take;
