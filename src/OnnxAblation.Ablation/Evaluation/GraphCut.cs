@@ -1,0 +1,247 @@
+using OnnxAblation.Ablation.Units;
+using OnnxAblation.Onnx;
+using OnnxAblation.Onnx.Proto;
+using OnnxAblation.Runtime;
+
+namespace OnnxAblation.Ablation.Evaluation;
+
+/// <summary>
+/// A model cut right after a layer's unit tensor U: the prefix computes every tensor that crosses the cut
+/// (U, residual branches, the input where it is reused) once per data chunk; the suffix takes them plus a
+/// per-ablation channel mask and evaluates K ablations × B samples in one run:
+/// U' = reshape(unsqueeze(U, 0) · mask[K,1,C,1..], [K·B, C, ..]); other crossing tensors are repeated K times.
+/// </summary>
+internal sealed class GraphCut
+{
+    public const string MaskName = "ablation.mask";
+
+    private GraphCut(Layer layer, OnnxModel prefix, OnnxModel suffix, IReadOnlyList<string> crossing, IReadOnlyList<long[]> sampleShapes, string? graphInput, int k)
+    {
+        Layer = layer;
+        Prefix = prefix;
+        Suffix = suffix;
+        Crossing = crossing;
+        SampleShapes = sampleShapes;
+        GraphInput = graphInput;
+        K = k;
+    }
+
+    public Layer Layer { get; }
+
+    public OnnxModel Prefix { get; }
+
+    public OnnxModel Suffix { get; }
+
+    /// <summary>Tensors crossing the cut; the first is the unit tensor U.</summary>
+    public IReadOnlyList<string> Crossing { get; }
+
+    /// <summary>Shape of each crossing tensor without its batch axis.</summary>
+    public IReadOnlyList<long[]> SampleShapes { get; }
+
+    /// <summary>The model input, if the suffix reads it directly (it is then fed from the data, not the prefix).</summary>
+    public string? GraphInput { get; }
+
+    /// <summary>Ablations per suffix run.</summary>
+    public int K { get; }
+
+    public static GraphCut? TryCreate(ModelUnits units, Layer layer, int k, IReadOnlyList<int> sampleShape, out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        ArgumentNullException.ThrowIfNull(layer);
+        var model = units.Model;
+        var graph = model.Graph;
+        var g = model.Index();
+        string u = layer.UnitTensor;
+        if (layer.IsOutputLayer) { reason = "the output layer has no suffix to evaluate"; return null; }
+        var prefixNodes = Ancestors(g, u);
+        string output = graph.Output[0].Name;
+        if (prefixNodes.Contains(g.Producer(output))) { reason = "the model output does not depend on the layer"; return null; }
+        var suffixNodes = Enumerable.Range(0, graph.Node.Count).Where(i => !prefixNodes.Contains(i)).ToList();
+        var realInputs = g.RealInputs.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        var crossing = new List<string> { u };
+        foreach (int i in suffixNodes)
+            foreach (var t in graph.Node[i].Input)
+            {
+                if (t.Length == 0 || crossing.Contains(t)) continue;
+                int p = g.Producer(t);
+                bool fromPrefix = p >= 0 && prefixNodes.Contains(p) && graph.Node[p].OpType != "Constant";
+                if (fromPrefix || realInputs.Contains(t)) crossing.Add(t);
+            }
+        foreach (var t in crossing)
+            if (!IsFloat(g, t))
+            {
+                reason = $"the non-float tensor '{t}' crosses the cut after '{layer.Name}'";
+                return null;
+            }
+        // Shapes with a batch of 2 tell the batch axis apart from a constant leading 1.
+        var two = new List<int> { 2 };
+        var shapes = ProbeShapes(model, crossing.Where(t => !realInputs.Contains(t)).ToList(), sampleShape);
+        var sampleShapes = new List<long[]>();
+        foreach (var t in crossing)
+        {
+            long[] s = realInputs.Contains(t) ? [2, .. sampleShape.Select(d => (long)d)] : shapes[t];
+            if (s.Length < 2 || s[0] != 2) { reason = $"tensor '{t}' crossing the cut has no batch axis (shape [{string.Join(",", s)}] for 2 samples)"; return null; }
+            sampleShapes.Add(s[1..]);
+        }
+        if (sampleShapes[0][0] != layer.UnitCount) { reason = $"unit tensor '{u}' has {sampleShapes[0][0]} channels, not {layer.UnitCount}"; return null; }
+        string? graphInput = crossing.FirstOrDefault(realInputs.Contains);
+        int opset = (int)(model.Proto.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 13);
+        var prefix = BuildPrefix(model, prefixNodes, crossing.Where(t => !realInputs.Contains(t)).ToList());
+        var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, k, opset);
+        reason = null;
+        return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k);
+    }
+
+    private static Dictionary<string, long[]> ProbeShapes(OnnxModel model, List<string> tensors, IReadOnlyList<int> sampleShape)
+    {
+        int size = sampleShape.Aggregate(1, (a, b) => a * b);
+        var data = new OnnxAblation.Data.Dataset(new float[2 * size], [0, 0], sampleShape.ToArray(), ["0"], "<shape probe>");
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        if (tensors.Count == 0) return shapes;
+        ActivationProbe.Run(model, data, tensors, new InferenceOptions { Threads = 1, BatchSize = 2 }, (n, _, _, s) => shapes[n] = s);
+        return shapes;
+    }
+
+    private static HashSet<int> Ancestors(GraphIndex g, string tensor)
+    {
+        var set = new HashSet<int>();
+        var stack = new Stack<string>();
+        stack.Push(tensor);
+        while (stack.Count > 0)
+        {
+            int p = g.Producer(stack.Pop());
+            if (p < 0 || !set.Add(p)) continue;
+            foreach (var i in g.Node(p).Input) if (i.Length > 0) stack.Push(i);
+        }
+        return set;
+    }
+
+    private static bool IsFloat(GraphIndex g, string t)
+    {
+        for (int depth = 0; depth < 100; depth++)
+        {
+            if (g.InitializerOrNull(t) is { } init) return init.DataType == 1;
+            int p = g.Producer(t);
+            if (p < 0)
+            {
+                var vi = g.Graph.Input.FirstOrDefault(v => v.Name == t);
+                return vi?.Type?.TensorType?.ElemType == 1;
+            }
+            var n = g.Node(p);
+            switch (n.OpType)
+            {
+                case "Shape" or "Size" or "NonZero" or "ArgMax" or "ArgMin" or "Range":
+                    return false;
+                case "Cast":
+                    return n.Attribute.First(a => a.Name == "to").I == 1;
+                case "Constant":
+                    return n.Attribute.FirstOrDefault(a => a.Name == "value")?.T?.DataType == 1;
+            }
+            if (n.Input.Count == 0) return false;
+            t = n.Input[0];
+        }
+        return false;
+    }
+
+    private static ValueInfoProto FloatValue(string name, IEnumerable<long>? dims)
+    {
+        var tt = new TypeProto.Types.Tensor { ElemType = 1 };
+        if (dims is not null)
+        {
+            tt.Shape = new TensorShapeProto();
+            tt.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
+            foreach (long d in dims) tt.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        }
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tt } };
+    }
+
+    private static OnnxModel BuildPrefix(OnnxModel model, HashSet<int> prefixNodes, List<string> outputs)
+    {
+        var m = model.Clone();
+        var graph = m.Graph;
+        var keep = graph.Node.Where((_, i) => prefixNodes.Contains(i)).ToList();
+        graph.Node.Clear();
+        graph.Node.AddRange(keep);
+        graph.Output.Clear();
+        foreach (var o in outputs) graph.Output.Add(FloatValue(o, null));
+        Prune(graph);
+        return OnnxModel.FromProto(m.Proto, model.Source + " [prefix]");
+    }
+
+    private static OnnxModel BuildSuffix(OnnxModel model, List<int> suffixNodes, List<string> crossing, List<long[]> shapes, int k, int opset)
+    {
+        var m = model.Clone();
+        var graph = m.Graph;
+        var original = graph.Node.ToList();
+        graph.Node.Clear();
+        graph.Input.Clear();
+        var renamed = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int c = 0; c < crossing.Count; c++)
+        {
+            string t = crossing[c];
+            long[] s = shapes[c];
+            graph.Input.Add(FloatValue(t, s));
+            string tag = $"ablation.x{c}";
+            string un = Add(graph, "Unsqueeze", opset >= 13 ? [t, Const(graph, tag + ".axes", [0])] : [t], tag + ".unsq", opset >= 13 ? null : ("axes", 0));
+            string rep;
+            if (c == 0)
+            {
+                long[] maskShape = [k, 1, s[0], .. Enumerable.Repeat(1L, s.Length - 1)];
+                graph.Input.Add(new ValueInfoProto { Name = MaskName, Type = FloatValue(MaskName, null).Type });
+                graph.Input[^1].Type.TensorType.Shape = new TensorShapeProto();
+                foreach (long d in maskShape) graph.Input[^1].Type.TensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+                rep = Add(graph, "Mul", [un, MaskName], tag + ".masked", null);
+            }
+            else
+            {
+                rep = Add(graph, "Expand", [un, Const(graph, tag + ".k", [k, .. Enumerable.Repeat(1L, s.Length + 1)])], tag + ".rep", null);
+            }
+            renamed[t] = Add(graph, "Reshape", [rep, Const(graph, tag + ".shape", [-1, .. s])], tag + ".flat", null);
+        }
+        foreach (int i in suffixNodes)
+        {
+            var n = original[i].Clone();
+            for (int j = 0; j < n.Input.Count; j++)
+                if (renamed.TryGetValue(n.Input[j], out var r)) n.Input[j] = r;
+            graph.Node.Add(n);
+        }
+        // Constants produced in the prefix but read after the cut are copied over.
+        var produced = graph.Node.SelectMany(n => n.Output).ToHashSet(StringComparer.Ordinal);
+        foreach (var n in original.Where(n => n.OpType == "Constant" && !produced.Contains(n.Output[0])))
+            if (graph.Node.Any(x => x.Input.Contains(n.Output[0]))) graph.Node.Insert(0, n.Clone());
+        var first = graph.Output[0];
+        graph.Output.Clear();
+        graph.Output.Add(first);
+        Prune(graph);
+        return OnnxModel.FromProto(m.Proto, model.Source + " [suffix]");
+    }
+
+    private static string Const(GraphProto g, string name, long[] values)
+    {
+        g.Initializer.Add(TensorCodec.CreateInt64(name, [values.Length], values));
+        return name;
+    }
+
+    private static string Add(GraphProto g, string op, string[] inputs, string output, (string Name, long Value)? axes)
+    {
+        var n = new NodeProto { OpType = op, Name = output };
+        n.Input.AddRange(inputs);
+        n.Output.Add(output);
+        if (axes is { } a) n.Attribute.Add(new AttributeProto { Name = a.Name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { a.Value } });
+        g.Node.Add(n);
+        return output;
+    }
+
+    /// <summary>Drops initializers, value_info and inputs nothing uses.</summary>
+    private static void Prune(GraphProto g)
+    {
+        var used = g.Node.SelectMany(n => n.Input).Concat(g.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
+        var inits = g.Initializer.Where(t => used.Contains(t.Name)).ToList();
+        g.Initializer.Clear();
+        g.Initializer.AddRange(inits);
+        var inputs = g.Input.Where(v => used.Contains(v.Name) && !inits.Any(t => t.Name == v.Name)).ToList();
+        g.Input.Clear();
+        g.Input.AddRange(inputs);
+        g.ValueInfo.Clear();
+    }
+}
