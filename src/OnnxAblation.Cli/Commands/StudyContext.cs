@@ -61,10 +61,16 @@ internal sealed class StudyOptions
 
     public Option<int?> ShardCount { get; } = new("--shard-count") { Description = "N for Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX gives k)" };
 
+    public Option<bool> ExactReference { get; } = new("--exact-reference") { Description = "evaluate every ablation the slow, obvious way (rewrite, new session, full pass) instead of the fast path" };
+
+    public Option<int> AblationsPerRun { get; } = new("--ablations-per-run") { Description = "fast path: ablations evaluated together in one ONNX Runtime run", DefaultValueFactory = _ => 8 };
+
+    public Option<int> CacheMb { get; } = new("--cache-mb") { Description = "fast path: memory for cached prefix tensors and pending outputs (MB)", DefaultValueFactory = _ => 1024 };
+
     public void AddTo(Command c)
     {
         Common.AddModelAndData(c);
-        foreach (var o in new Option[] { Mode, Seed, Store, Json, Csv, Shard, ShardCount }) c.Options.Add(o);
+        foreach (var o in new Option[] { Mode, Seed, Store, Json, Csv, Shard, ShardCount, ExactReference, AblationsPerRun, CacheMb }) c.Options.Add(o);
     }
 
     public StudyContext Open(ParseResult r)
@@ -97,7 +103,9 @@ internal sealed class StudyOptions
             },
         };
         var store = ResultStore.Open(storePath, meta);
-        var evaluator = new ReferenceEvaluator(units, data, mode, options, means);
+        IAblationEvaluator evaluator = r.GetValue(ExactReference)
+            ? new ReferenceEvaluator(units, data, mode, options, means)
+            : new FastEvaluator(units, data, mode, options, means, FastOptionsFor(r, data));
         return new StudyContext
         {
             Model = model,
@@ -111,6 +119,13 @@ internal sealed class StudyOptions
             Runner = new StudyRunner(store, evaluator, data, mode.ToString(), shard),
             Shard = shard,
         };
+    }
+
+    private FastOptions FastOptionsFor(ParseResult r, Dataset data)
+    {
+        int k = Math.Max(1, r.GetValue(AblationsPerRun));
+        long budget = Math.Max(16, r.GetValue(CacheMb)) * 1024L * 1024;
+        return new FastOptions { AblationsPerRun = k, OutputBudgetBytes = budget / 2, RowsPerRun = Math.Max(k, 256 * k) };
     }
 
     public void Export(ParseResult r, ResultStore store)
