@@ -339,22 +339,22 @@ public sealed class ResultStore : IDisposable
         }
     }
 
-    private void Validate(AblationRecord r)
+    private void Validate(AblationRecord record)
     {
-        if (string.IsNullOrEmpty(r.Key)) throw new ArgumentException($"{Path}: an ablation record has an empty key", nameof(r));
+        if (string.IsNullOrEmpty(record.Key)) throw new ArgumentException($"{Path}: an ablation record has an empty key", nameof(record));
         var m = Metadata;
-        string Where() => $"{Path}: ablation '{r.Key}'";
-        if (r.Study is null || r.Mode is null || r.Units is null || r.ClassAccuracy is null || r.ClassMeanLoss is null || r.Correct is null)
-            throw new ArgumentException($"{Where()} has a null field", nameof(r));
-        if (r.Units.Any(u => u?.Layer is null || u.Units is null))
-            throw new ArgumentException($"{Where()} has a unit set without a layer name or units", nameof(r));
-        if (r.ClassAccuracy.Length != m.Classes)
-            throw new ArgumentException(F($"{Where()} has {r.ClassAccuracy.Length} class accuracies; the store has {m.Classes} classes"), nameof(r));
-        if (r.ClassMeanLoss.Length != m.Classes)
-            throw new ArgumentException(F($"{Where()} has {r.ClassMeanLoss.Length} class mean losses; the store has {m.Classes} classes"), nameof(r));
+        string Where() => $"{Path}: ablation '{record.Key}'";
+        if (record.Study is null || record.Mode is null || record.Units is null || record.ClassAccuracy is null || record.ClassMeanLoss is null || record.Correct is null)
+            throw new ArgumentException($"{Where()} has a null field", nameof(record));
+        if (record.Units.Any(u => u?.Layer is null || u.Units is null))
+            throw new ArgumentException($"{Where()} has a unit set without a layer name or units", nameof(record));
+        if (record.ClassAccuracy.Length != m.Classes)
+            throw new ArgumentException(F($"{Where()} has {record.ClassAccuracy.Length} class accuracies; the store has {m.Classes} classes"), nameof(record));
+        if (record.ClassMeanLoss.Length != m.Classes)
+            throw new ArgumentException(F($"{Where()} has {record.ClassMeanLoss.Length} class mean losses; the store has {m.Classes} classes"), nameof(record));
         int bytes = (m.Samples + 7) / 8;
-        if (r.Correct.Length != bytes)
-            throw new ArgumentException(F($"{Where()} has {r.Correct.Length} bytes of correctness bits; {m.Samples} samples need {bytes}"), nameof(r));
+        if (record.Correct.Length != bytes)
+            throw new ArgumentException(F($"{Where()} has {record.Correct.Length} bytes of correctness bits; {m.Samples} samples need {bytes}"), nameof(record));
     }
 
     private SqliteCommand Command(string sql, SqliteTransaction? tx = null) => Command(_connection, sql, tx);
