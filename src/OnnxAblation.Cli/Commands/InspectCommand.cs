@@ -30,8 +30,8 @@ internal static class InspectCommand
     {
         var g = m.Index();
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(m.Source)}[/]  ir_version {m.Proto.IrVersion}, opset {string.Join(", ", m.Proto.OpsetImport.Select(o => (o.Domain.Length == 0 ? "ai.onnx" : o.Domain) + " " + o.Version))}, producer {Markup.Escape(m.Proto.ProducerName)} {Markup.Escape(m.Proto.ProducerVersion)}");
-        foreach (var i in g.RealInputs) AnsiConsole.MarkupLine($"input  [green]{Markup.Escape(i.Name)}[/] {Shape(g, i.Name)}");
-        foreach (var o in m.Graph.Output) AnsiConsole.MarkupLine($"output [green]{Markup.Escape(o.Name)}[/] {Shape(g, o.Name)}");
+        foreach (var i in g.RealInputs) AnsiConsole.MarkupLine($"input  [green]{Markup.Escape(i.Name)}[/] {Markup.Escape(Shape(g, i.Name))}");
+        foreach (var o in m.Graph.Output) AnsiConsole.MarkupLine($"output [green]{Markup.Escape(o.Name)}[/] {Markup.Escape(Shape(g, o.Name))}");
         long parameters = m.Graph.Initializer.Sum(TensorCodec.ElementCount);
         AnsiConsole.MarkupLine($"{m.Graph.Node.Count} nodes, {m.Graph.Initializer.Count} initializers, {parameters:N0} parameters");
         AnsiConsole.MarkupLine("ops: " + string.Join(", ", m.Graph.Node.GroupBy(n => n.OpType).OrderByDescending(x => x.Count()).Select(x => $"{x.Key}×{x.Count()}")));
@@ -42,7 +42,7 @@ internal static class InspectCommand
             string outgoing = l.OutgoingProblem is not null ? "[yellow]unmapped[/]"
                 : string.Join(", ", units.Consumers(l).Select(x => x.Name)) is { Length: > 0 } s ? Markup.Escape(s) + (l.OutgoingMerged ? " (via residual Add)" : "") : "-";
             t.AddRow(l.Position.ToString(CultureInfo.InvariantCulture), Markup.Escape(l.Name), l.OpType, Markup.Escape(l.WeightName),
-                "[" + string.Join(",", l.WeightShape) + "]", l.UnitCount.ToString(CultureInfo.InvariantCulture),
+                Markup.Escape("[" + string.Join(",", l.WeightShape) + "]"), l.UnitCount.ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(l.BiasName ?? "-"), l.BatchNormNodeIndex is int b ? Markup.Escape(GraphIndex.DisplayName(m.Graph.Node[b])) : "-",
                 l.IsOutputLayer ? "output" : "hidden", outgoing);
         }

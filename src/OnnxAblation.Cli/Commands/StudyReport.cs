@@ -15,7 +15,7 @@ internal static class StudyReport
     {
         var a = new StudyAnalysis(ctx.Store.All(), ctx.Data.Count);
         var names = ctx.Data.ClassNames;
-        string Cls(int c) => $"{c} ({names[c]})";
+        string Cls(int c) => names[c] == c.ToString(CultureInfo.InvariantCulture) ? names[c] : $"{c} ({names[c]})";
         w.WriteLine($"# Ablation study of `{ctx.Model.Source}`");
         w.WriteLine();
         w.WriteLine($"Data `{ctx.Data.Spec}`, {ctx.Data.Count} samples, mode **{ctx.Mode}**, evaluator {ctx.Evaluator.Name}, store `{ctx.Store.Path}`.");
