@@ -102,7 +102,7 @@ internal sealed class GraphCut
         return shapes;
     }
 
-    private static HashSet<int> Ancestors(GraphIndex g, string tensor)
+    internal static HashSet<int> Ancestors(GraphIndex g, string tensor)
     {
         var set = new HashSet<int>();
         var stack = new Stack<string>();
