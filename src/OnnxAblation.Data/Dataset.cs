@@ -25,6 +25,9 @@ public sealed class Dataset
         for (int i = 0; i < labels.Length; i++)
             if ((uint)labels[i] >= (uint)classNames.Count)
                 throw new DataFormatException($"{spec}: sample {i} has label {labels[i]}, outside 0..{classNames.Count - 1}");
+        for (int i = 0; i < features.Length; i++)
+            if (!float.IsFinite(features[i]))
+                throw new DataFormatException($"{spec}: sample {i / SampleSize} holds {features[i]} at position {i % SampleSize}; inputs must be finite");
         Features = features;
         Labels = labels;
         SampleShape = sampleShape;

@@ -35,6 +35,14 @@ internal static class StudyReport
             foreach (var s in singles.OrderBy(s => s.DeltaAccuracy).Take(12))
                 w.WriteLine($"| {s.Units[0]} | {P(s.Accuracy)}% | {D(s.DeltaAccuracy)} | {Cls(s.WorstClass)} | {D(s.WorstClassDelta)} | {Cls(s.BestClass)} | {D(s.BestClassDelta)} | {s.FlippedToWrong} | {s.FlippedToRight} |");
             w.WriteLine();
+            var quiet = singles.Where(s => s.DeltaAccuracy > -0.05).OrderBy(s => s.WorstClassDelta).Take(5).ToList();
+            w.WriteLine($"Units of `{layer}` whose ablation hurts one class most while overall accuracy barely moves (overall drop < 5 points):");
+            w.WriteLine();
+            if (quiet.Count == 0) w.WriteLine("- none: every single unit of this layer costs at least 5 points overall");
+            foreach (var s in quiet)
+                w.WriteLine($"- unit {s.Units[0]}: overall {D(s.DeltaAccuracy)} points, class {Cls(s.WorstClass)} {D(s.WorstClassDelta)} points" +
+                            (s.BestClassDelta > 0 ? $", class {Cls(s.BestClass)} improves {D(s.BestClassDelta)}" : ""));
+            w.WriteLine();
             w.WriteLine($"Class-selective units of `{layer}` (largest single-class loss beyond the overall loss):");
             w.WriteLine();
             foreach (var s in singles.OrderByDescending(s => s.Selectivity).Take(5))

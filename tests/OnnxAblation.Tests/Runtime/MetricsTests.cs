@@ -44,3 +44,44 @@ public class MetricsTests
         Assert.Equal(0.5, r.Accuracy); // sample 1 ([1, 0], label 0) is right
     }
 }
+
+public class BadInputTests
+{
+    [Fact]
+    public void Cuda_on_the_cpu_build_is_a_clear_error()
+    {
+        var model = OnnxAblation.Onnx.OnnxModel.Load(TestPaths.Model("mnist-mlp-20-10/model.onnx"));
+        var e = Assert.Throws<RuntimeUnavailableException>(() =>
+            ModelSession.Create(model, new InferenceOptions { Device = DeviceSpec.Parse("cuda:0") }, [784]));
+        Assert.Contains("CUDA", e.Message);
+        Assert.Contains("OnnxRuntimeGpu", e.Message);
+    }
+
+    [Fact]
+    public void Nan_inputs_are_refused_with_the_sample_named()
+    {
+        var e = Assert.Throws<OnnxAblation.Data.DataFormatException>(() =>
+            new OnnxAblation.Data.Dataset([0f, 1f, float.NaN, 0f], [0, 0], [2], ["a"], "<nan>"));
+        Assert.Contains("sample 1", e.Message);
+    }
+
+    [Fact]
+    public void Data_that_does_not_fit_the_model_is_named()
+    {
+        var model = OnnxAblation.Onnx.OnnxModel.Load(TestPaths.Model("mnist-mlp-20-10/model.onnx"));
+        var data = new OnnxAblation.Data.Dataset(new float[2 * 100], [0, 1], [100], ["a", "b"], "<small>");
+        var e = Assert.Throws<OnnxAblation.Onnx.OnnxFormatException>(() => Evaluator.Evaluate(model, data, new InferenceOptions()));
+        Assert.Contains("784", e.Message);
+        Assert.Contains("<small>", e.Message);
+    }
+
+    [Fact]
+    public void Unsupported_ops_are_named()
+    {
+        var b = new OnnxAblation.Tests.Support.GraphBuilder().Input("x", -1, 4).Output("y", -1, 4);
+        b.Node("FancyOp", ["x"], output: "y", name: "mystery");
+        var model = b.Build();
+        var e = Assert.Throws<OnnxAblation.Onnx.OnnxFormatException>(() => ModelSession.Create(model, new InferenceOptions(), [4]));
+        Assert.Contains("FancyOp", e.Message);
+    }
+}
