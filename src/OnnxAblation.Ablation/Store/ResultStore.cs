@@ -260,6 +260,65 @@ public sealed class ResultStore : IDisposable
         }
     }
 
+    private const string RecoverySchemaSql = """
+        CREATE TABLE IF NOT EXISTS recovery(
+            run TEXT NOT NULL,
+            damage TEXT NOT NULL,
+            epoch INTEGER NOT NULL,
+            train_loss REAL,
+            accuracy REAL,
+            class_accuracy TEXT NOT NULL,
+            test_loss REAL,
+            seconds REAL,
+            PRIMARY KEY(run, epoch));
+        """;
+
+    /// <summary>Stores one recovery-curve point in its own transaction (replacing the same run and epoch).</summary>
+    public void AddRecoveryPoint(RecoveryPoint point)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            Guard("write recovery " + point.Run, () =>
+            {
+                using var tx = _connection.BeginTransaction(deferred: false);
+                using (var create = Command(RecoverySchemaSql, tx)) create.ExecuteNonQuery();
+                using var cmd = Command("INSERT OR REPLACE INTO recovery(run, damage, epoch, train_loss, accuracy, class_accuracy, test_loss, seconds) VALUES ($r, $d, $e, $tl, $a, $ca, $l, $s)", tx);
+                cmd.Parameters.AddWithValue("$r", point.Run);
+                cmd.Parameters.AddWithValue("$d", point.Damage);
+                cmd.Parameters.AddWithValue("$e", point.Epoch);
+                cmd.Parameters.AddWithValue("$tl", Real(point.TrainLoss));
+                cmd.Parameters.AddWithValue("$a", Real(point.Accuracy));
+                cmd.Parameters.AddWithValue("$ca", StoreJson.Doubles(point.ClassAccuracy));
+                cmd.Parameters.AddWithValue("$l", Real(point.TestLoss));
+                cmd.Parameters.AddWithValue("$s", Real(point.Seconds));
+                cmd.ExecuteNonQuery();
+                tx.Commit();
+                return true;
+            });
+        }
+    }
+
+    /// <summary>Every stored recovery point, by run then epoch.</summary>
+    public IReadOnlyList<RecoveryPoint> RecoveryPoints()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            return Guard("read recovery", () =>
+            {
+                var list = new List<RecoveryPoint>();
+                if (!Tables(_connection, null).Contains("recovery")) return list;
+                using var cmd = Command("SELECT run, damage, epoch, train_loss, accuracy, class_accuracy, test_loss, seconds FROM recovery ORDER BY run, epoch");
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                    list.Add(new RecoveryPoint(r.GetString(0), r.GetString(1), r.GetInt32(2), ReadReal(r, 3), ReadReal(r, 4), StoreJson.ParseDoubles(r.GetString(5)), ReadReal(r, 6), ReadReal(r, 7)));
+                return list;
+            });
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)
