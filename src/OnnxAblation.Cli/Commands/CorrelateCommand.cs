@@ -49,7 +49,8 @@ internal static class CorrelateCommand
                 Curves = !r.GetValue(noCurves),
                 ExactReference = r.GetValue(exact),
                 Seeds = r.GetValue(seeds),
-                Notes = problem is null ? [] : [problem + " (activation metrics and cumulative curves skipped)"],
+                Notes = new[] { problem is null ? null : problem + " (activation metrics and cumulative curves skipped)", initModel is null ? ImportanceCommand.InitHint(m.Source) : null }
+                    .OfType<string>().ToList(),
             });
             var doc = CorrelateReport.Build(analysis);
             doc.WriteConsole(AnsiConsole.Console);

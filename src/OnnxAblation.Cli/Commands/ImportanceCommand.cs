@@ -51,6 +51,16 @@ internal static class ImportanceCommand
         return c;
     }
 
+    /// <summary>A hint when no init model was given but an init.onnx lies next to the model, else null.</summary>
+    public static string? InitHint(string model)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(model));
+        string candidate = Path.Combine(dir ?? ".", "init.onnx");
+        return File.Exists(candidate) && !string.Equals(Path.GetFullPath(model), candidate, StringComparison.Ordinal)
+            ? $"no --init given, but {Path.Combine(Path.GetDirectoryName(model) ?? "", "init.onnx")} lies next to the model: if it holds the initial weights, pass it with --init to test against them"
+            : null;
+    }
+
     /// <summary>Which reference the Mann-Whitney test used, in words.</summary>
     public static string ReferenceText(LayerWeightMetrics w, string? init) => init is not null
         ? $"trained incoming weights vs the same weights at initialisation in `{init}`"
@@ -62,7 +72,8 @@ internal static class ImportanceCommand
         doc.Heading(1, $"Unit importance metrics of `{report.Model}`");
         doc.Paragraph(init is not null
             ? $"Mann-Whitney reference: the initial weights in `{init}`."
-            : "Mann-Whitney reference: PyTorch's default initialisation U(-b, b), b = 1/sqrt(fan_in) (no --init given).");
+            : "Mann-Whitney reference: PyTorch's default initialisation U(-b, b), b = 1/sqrt(fan_in) (no --init given)." +
+              (InitHint(report.Model) is { } hint ? " Note: " + hint + "." : ""));
         doc.Paragraph(data is not null ? $"Activations on `{data}`." : "No --data: activation metrics not computed.");
         foreach (var layer in layers)
         {
