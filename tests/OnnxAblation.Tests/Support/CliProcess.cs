@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace OnnxAblation.Tests.Support;
 
 /// <summary>Runs the built onnx-ablate program (built with the solution) as a child process.</summary>
-internal static class Cli
+internal static class CliProcess
 {
     public static string Dll
     {
