@@ -33,7 +33,18 @@ ablate study models/mnist-mlp-20-10/model.onnx --data "$mnist" --store "$out/mni
   --report "$out/mnist-mlp-20-10.study.md" --json "$out/mnist-mlp-20-10.study.json" --csv "$out/mnist-mlp-20-10.study.csv" > "$out/study.log"
 echo -e "\n" >> "$report"; cat "$out/mnist-mlp-20-10.study.md" >> "$report"
 
-echo "== 3. Single-unit sweep of every hidden unit of fmnist-vgg (BatchNorm kept) on the 10,000 Fashion-MNIST test images (fast path)"
+echo "== 3. Importance from weight structure: Mann-Whitney U of trained vs initial weights (and other metrics) against the measured damage"
+ablate correlate "$out/mnist-mlp-20-10.study.db" --init models/mnist-mlp-20-10/init.onnx --data "$mnist" \
+  --report "$out/mnist-mlp-20-10.correlate.md" --json "$out/mnist-mlp-20-10.correlate.json" > "$out/correlate.log"
+echo -e "\n" >> "$report"; cat "$out/mnist-mlp-20-10.correlate.md" >> "$report"
+
+echo "== 4. Two trainings of the same architecture compared (seed 1 vs seed 2)"
+ablate compare models/mnist-mlp-20-10/model.onnx models/mnist-mlp-20-10-seed2/model.onnx --data "$mnist" \
+  --init-a models/mnist-mlp-20-10/init.onnx --init-b models/mnist-mlp-20-10-seed2/init.onnx \
+  --store-dir "$out" --report "$out/compare-seeds.md" > "$out/compare.log"
+echo -e "\n" >> "$report"; cat "$out/compare-seeds.md" >> "$report"
+
+echo "== 5. Single-unit sweep of every hidden unit of fmnist-vgg (BatchNorm kept) on the 10,000 Fashion-MNIST test images (fast path)"
 ablate sweep models/fmnist-vgg/model-bn.onnx --data "$fashion" --store "$out/fmnist-vgg.sweep.db" --whole-layers \
   --json "$out/fmnist-vgg.sweep.json" > "$out/fmnist-vgg.sweep.md"
 echo -e "\n" >> "$report"; cat "$out/fmnist-vgg.sweep.md" >> "$report"
