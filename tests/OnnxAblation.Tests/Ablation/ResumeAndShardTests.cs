@@ -39,7 +39,7 @@ public class ResumeAndShardTests
         string dir = TestPaths.NewTempDirectory();
         string full = Path.Combine(dir, "full.db"), killed = Path.Combine(dir, "killed.db");
         string[] Args(string store) => ["study", MlpPath, "--data", DataSpec, "--limit", "400", "--batch-size", "1", "--threads", "1",
-            "--cumulative-seeds", "2", "--class-top", "1,2", "--store", store];
+            "--cumulative-seeds", "2", "--class-top", "1,2", "--exact-reference", "--store", store];
 
         var (code, _, err) = CliProcess.Run(Args(full));
         Assert.True(code == 0, err);
