@@ -13,6 +13,7 @@ torch.no_grad(); per ablation the accuracy is computed (argmax vs labels), as a 
 """
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -41,6 +42,7 @@ def main():
     ap.add_argument("--batch", default="auto", help="auto, or a batch size")
     args = ap.parse_args()
     torch.set_num_threads(2)
+    load_start = os.getloadavg()[0]
     model = R.load_trained("fmnist-vgg")
     x, y = R.load_fmnist("t10k")
     x, y = torch.from_numpy(x[:args.samples]), torch.from_numpy(y[:args.samples])
@@ -88,6 +90,9 @@ def main():
         "ablation_accuracy_mean": float(np.mean(accs)),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "cpus": os.cpu_count(),
+        "loadavg_1min_start": load_start,
+        "loadavg_1min_end": os.getloadavg()[0],
     }
     print(json.dumps(res, indent=1))
     if args.json:

@@ -346,7 +346,8 @@ def write_card(name, info):
           f"- seed: {spec['seed']} (torch.manual_seed and numpy.random.seed; shuffling uses "
           f"torch.Generator seeded with {spec['seed']}); torch.set_num_threads(2), CPU",
           f"- epochs: {info['epochs']}",
-          f"- wall time (training only): {info['train_s']:.1f} s; whole model step incl. export: {info['total_s']:.1f} s",
+          f"- wall time (training only): {info['train_s']:.1f} s; whole model step incl. export: {info['total_s']:.1f} s "
+          f"(machine: {os.cpu_count()} CPUs, 1-min load average {os.getloadavg()[0]:.1f} when the card was written)",
           ""]
     if "notes" in info:
         L += [info["notes"], ""]

@@ -79,49 +79,15 @@ internal sealed class StudyOptions
         var data = Common.LoadData(r)!;
         var options = Common.Inference(r);
         var mode = ModeSpec.Parse(r.GetValue(Mode)!, seed: r.GetValue(Seed));
-        var units = UnitDiscovery.Discover(model, data.SampleShape);
-        UnitMeans? means = mode.Mode == AblationMode.Mean ? UnitMeans.Compute(units, units.Layers, data, options) : null;
         string storePath = r.GetValue(Store) ?? Path.ChangeExtension(Path.GetFileName(model.Source), ".study.db");
         var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
         var shard = ShardSpec.FromEnvironment(r.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : null, r.GetValue(ShardCount), env);
-        var meta = new StoreMetadata
-        {
-            ModelSha256 = model.Sha256(),
-            ModelPath = model.Source,
-            DataSpec = data.Spec + (r.GetValue(Common.Limit) is int n ? $" (first {n})" : ""),
-            Samples = data.Count,
-            Classes = data.ClassCount,
-            ClassNames = data.ClassNames,
-            Labels = data.Labels,
-            Seed = r.GetValue(Seed),
-            Extra = new Dictionary<string, string>
-            {
-                ["engine"] = typeof(StudyContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?",
-                ["onnxruntime"] = typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString() ?? "?",
-                ["threads"] = options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
-        };
-        var store = ResultStore.Open(storePath, meta);
-        IAblationEvaluator evaluator = r.GetValue(ExactReference)
-            ? new ReferenceEvaluator(units, data, mode, options, means)
-            : new FastEvaluator(units, data, mode, options, means, FastOptionsFor(r, data));
-        return new StudyContext
-        {
-            Model = model,
-            Data = data,
-            Units = units,
-            Mode = mode,
-            Options = options,
-            Planner = new StudyPlanner(units, mode),
-            Store = store,
-            Evaluator = evaluator,
-            Runner = new StudyRunner(store, evaluator, data, mode.ToString(), shard),
-            Shard = shard,
-        };
+        return StudySetup.Open(model, data, r.GetValue(Common.Limit), options, mode, r.GetValue(Seed), storePath,
+            r.GetValue(ExactReference), FastOptionsFor(r), shard);
     }
 
-    private FastOptions FastOptionsFor(ParseResult r, Dataset data)
+    private FastOptions FastOptionsFor(ParseResult r)
     {
         int k = Math.Max(1, r.GetValue(AblationsPerRun));
         long budget = Math.Max(16, r.GetValue(CacheMb)) * 1024L * 1024;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using OnnxAblation.Ablation.Evaluation;
 using OnnxAblation.Ablation.Modes;
+using OnnxAblation.Ablation.Sharding;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Studies;
 using OnnxAblation.Ablation.Units;
@@ -18,12 +19,18 @@ namespace OnnxAblation.Cli.Commands;
 /// </summary>
 internal static class StudySetup
 {
-    public static StudyContext Open(OnnxModel model, Dataset data, int? limit, InferenceOptions options, string storePath, bool exactReference)
+    /// <summary>Zero-in, seed 1, default fast-path sizes, no shard: what multi-model commands need.</summary>
+    public static StudyContext Open(OnnxModel model, Dataset data, int? limit, InferenceOptions options, string storePath, bool exactReference) =>
+        Open(model, data, limit, options, ModeSpec.ZeroIn, seed: 1, storePath, exactReference, new FastOptions(), shard: null);
+
+    public static StudyContext Open(OnnxModel model, Dataset data, int? limit, InferenceOptions options, ModeSpec mode, int seed,
+        string storePath, bool exactReference, FastOptions fast, ShardSpec? shard)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
-        var mode = ModeSpec.ZeroIn;
+        ArgumentNullException.ThrowIfNull(mode);
         var units = UnitDiscovery.Discover(model, data.SampleShape);
+        UnitMeans? means = mode.Mode == AblationMode.Mean ? UnitMeans.Compute(units, units.Layers, data, options) : null;
         var meta = new StoreMetadata
         {
             ModelSha256 = model.Sha256(),
@@ -33,7 +40,7 @@ internal static class StudySetup
             Classes = data.ClassCount,
             ClassNames = data.ClassNames,
             Labels = data.Labels,
-            Seed = 1,
+            Seed = seed,
             Extra = new Dictionary<string, string>
             {
                 ["engine"] = typeof(StudySetup).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?",
@@ -43,8 +50,8 @@ internal static class StudySetup
         };
         var store = ResultStore.Open(storePath, meta);
         IAblationEvaluator evaluator = exactReference
-            ? new ReferenceEvaluator(units, data, mode, options)
-            : new FastEvaluator(units, data, mode, options);
+            ? new ReferenceEvaluator(units, data, mode, options, means)
+            : new FastEvaluator(units, data, mode, options, means, fast);
         return new StudyContext
         {
             Model = model,
@@ -55,7 +62,8 @@ internal static class StudySetup
             Planner = new StudyPlanner(units, mode),
             Store = store,
             Evaluator = evaluator,
-            Runner = new StudyRunner(store, evaluator, data, mode.ToString()),
+            Runner = new StudyRunner(store, evaluator, data, mode.ToString(), shard),
+            Shard = shard,
         };
     }
 }
