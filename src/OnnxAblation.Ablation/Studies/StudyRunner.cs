@@ -34,7 +34,7 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         }
         var todo = mine.Where(p => !store.Contains(p.Key)).ToList();
         int done = mine.Count - todo.Count;
-        progress?.Report((done, mine.Count));
+        if (mine.Count > 0) progress?.Report((done, mine.Count));
         int evaluated = 0;
         for (int start = 0; start < todo.Count; start += ChunkSize)
         {
