@@ -7,7 +7,7 @@ public sealed record FastOptions
     public int AblationsPerRun { get; init; } = 8;
 
     /// <summary>Rows (K × samples) per suffix run; the data chunk is RowsPerRun / K samples.</summary>
-    public int RowsPerRun { get; init; } = 2048;
+    public int RowsPerRun { get; init; } = 512;
 
     /// <summary>Memory for the outputs of ablations scored together (bytes); bounds a group's size.</summary>
     public long OutputBudgetBytes { get; init; } = 256L * 1024 * 1024;

@@ -27,17 +27,24 @@ internal static class BenchCommand
         var json = new Option<string?>("--json") { Description = "write the figures as JSON" };
         var subset = new Option<int>("--slow-units") { Description = "units per layer timed on the slow paths (a) and (b); their rate is per ablation", DefaultValueFactory = _ => 6 };
         var torch = new Option<bool>("--torch") { Description = "also run tools/bench_torch_hooks.py with Debian's PyTorch (/usr/bin/python3)" };
+        var k = new Option<int>("--ablations-per-run") { Description = "fast path: ablations per ONNX Runtime run (K)", DefaultValueFactory = _ => new FastOptions().AblationsPerRun };
+        var rows = new Option<int>("--rows-per-run") { Description = "fast path: rows (K × samples) per run", DefaultValueFactory = _ => new FastOptions().RowsPerRun };
+        var fastOnly = new Option<bool>("--fast-only") { Description = "time only the fast path (for tuning K and rows)" };
         var c = new Command("bench", "Benchmark a full single-unit sweep: reference vs overridable vs fast path, against the GEMM peak and PyTorch hooks");
         common.AddModelAndData(c);
         c.Options.Add(json);
         c.Options.Add(subset);
         c.Options.Add(torch);
+        c.Options.Add(k);
+        c.Options.Add(rows);
+        c.Options.Add(fastOnly);
         c.SetAction(r => Run.Guarded(() =>
         {
             var model = common.LoadModel(r);
             var data = common.LoadData(r)!;
             var options = common.Inference(r);
-            var result = Measure(model, data, options, r.GetValue(subset), r.GetValue(torch));
+            var fast = new FastOptions { AblationsPerRun = r.GetValue(k), RowsPerRun = r.GetValue(rows) };
+            var result = Measure(model, data, options, r.GetValue(subset), r.GetValue(torch), fast, r.GetValue(fastOnly));
             string text = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
             if (r.GetValue(json) is { } path) File.WriteAllText(path, text + "\n");
             Print(result);
@@ -54,12 +61,12 @@ internal static class BenchCommand
         double BaselinePassSeconds, IReadOnlyList<PathFigures> Paths, bool Identical, double? TorchAblationsPerSecond, string? TorchNote,
         double FastVsReference, double FastVsOverridable, double? FastVsTorch, double FastShareOfGemmPeak);
 
-    private static BenchResult Measure(OnnxModel model, Dataset data, InferenceOptions options, int slowUnits, bool torch)
+    private static BenchResult Measure(OnnxModel model, Dataset data, InferenceOptions options, int slowUnits, bool torch, FastOptions fastOptions, bool fastOnly)
     {
         var units = UnitDiscovery.Discover(model, data.SampleShape);
         var hidden = units.HiddenLayers.ToList();
         var all = hidden.SelectMany(l => Enumerable.Range(0, l.UnitCount).Select(u => (IReadOnlyList<UnitSet>)[new UnitSet(l.Name, [u])])).ToList();
-        var slow = hidden.SelectMany(l => Enumerable.Range(0, Math.Min(slowUnits, l.UnitCount)).Select(u => (IReadOnlyList<UnitSet>)[new UnitSet(l.Name, [u])])).ToList();
+        var slow = hidden.SelectMany(l => Enumerable.Range(0, Math.Min(fastOnly ? 1 : slowUnits, l.UnitCount)).Select(u => (IReadOnlyList<UnitSet>)[new UnitSet(l.Name, [u])])).ToList();
         var flops = new FlopCounter(units, data.SampleShape);
         // What the sweep needs: each layer's prefix once, and its suffix once per ablated unit.
         double sweepFlop = hidden.Sum(l => 2 * data.Count * (flops.PrefixMacs(l) + l.UnitCount * flops.SuffixMacs(l)));
@@ -92,7 +99,7 @@ internal static class BenchCommand
             (i, res) => referenceResults[slow[i][0].ToString()] = res.Predicted);
         Time("overridable", new OverridableEvaluator(units, data, ModeSpec.ZeroIn, options), slow, () => slowFullPassFlop * slow.Count);
         bool identical = true;
-        var fast = Time("fast", new FastEvaluator(units, data, ModeSpec.ZeroIn, options), all, () => sweepFlop,
+        var fast = Time("fast", new FastEvaluator(units, data, ModeSpec.ZeroIn, options, fast: fastOptions), all, () => sweepFlop,
             (i, res) => { if (referenceResults.TryGetValue(all[i][0].ToString(), out var p) && !p.SequenceEqual(res.Predicted)) identical = false; });
 
         double? torchRate = null;

@@ -91,7 +91,7 @@ internal sealed class StudyOptions
     {
         int k = Math.Max(1, r.GetValue(AblationsPerRun));
         long budget = Math.Max(16, r.GetValue(CacheMb)) * 1024L * 1024;
-        return new FastOptions { AblationsPerRun = k, OutputBudgetBytes = budget / 2, RowsPerRun = Math.Max(k, 256 * k) };
+        return new FastOptions { AblationsPerRun = k, OutputBudgetBytes = budget / 2, RowsPerRun = Math.Max(k, 64 * k) };
     }
 
     public void Export(ParseResult r, ResultStore store)
