@@ -11,7 +11,7 @@ internal static class Program
         foreach (var c in new[]
                  {
                      InspectCommand.Create(), EvalCommand.Create(), AblateCommand.Create(), SweepCommand.Create(),
-                     StudyCommand.Create(), MergeCommand.Create(), ExportCommand.Create(), BenchCommand.Create(),
+                     StudyCommand.Create(), MergeCommand.Create(), ExportCommand.Create(), BenchCommand.Create(), RecoverCommand.Create(),
                      ImportanceCommand.Create(), CorrelateCommand.Create(), CompareCommand.Create(),
                  })
             root.Subcommands.Add(c);
