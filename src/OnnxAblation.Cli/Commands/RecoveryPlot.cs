@@ -8,6 +8,13 @@ internal static class RecoveryPlot
     public static void Draw(string path, double baseline, IReadOnlyList<(string Name, string Damage, IReadOnlyList<RecoveryEpoch> Curve)> curves)
     {
         var plot = new ScottPlot.Plot();
+        // SkiaSharp's self-contained Linux build has no fontconfig: register a font file so the text is drawn.
+        const string font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+        if (File.Exists(font))
+        {
+            ScottPlot.Fonts.AddFontFile("DejaVu Sans", font);
+            plot.Font.Set("DejaVu Sans");
+        }
         foreach (var (name, damage, curve) in curves)
         {
             var line = plot.Add.Scatter(curve.Select(e => (double)e.Epoch).ToArray(), curve.Select(e => e.TestAccuracy * 100).ToArray());
