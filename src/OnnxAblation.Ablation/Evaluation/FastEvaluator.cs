@@ -21,8 +21,9 @@ public sealed class FastEvaluator : IAblationEvaluator
     private readonly InferenceOptions _options;
     private readonly ReferenceEvaluator _reference;
     private readonly OutputKind _kind;
-    private readonly Dictionary<string, LayerRunner?> _runners = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LayerRunner[]?> _runners = new(StringComparer.Ordinal);
     private readonly List<string> _notes = new();
+    private FlopCounter? _flops;
 
     public FastEvaluator(ModelUnits units, Dataset data, ModeSpec mode, InferenceOptions options, UnitMeans? means = null, FastOptions? fast = null)
     {
@@ -67,29 +68,59 @@ public sealed class FastEvaluator : IAblationEvaluator
                 ReferenceCount++;
             }
         }
+        var gate = new Lock();
         foreach (var (layer, indices) in byLayer)
         {
-            _runners[layer]!.Evaluate(indices.Select(i => ablations[i][0].Units).ToList(), (j, r) => onResult(indices[j], r));
+            // Workers share the layer's ablations; each has its own sessions and buffers. Results reach the caller
+            // one at a time (the store is not written concurrently).
+            var workers = _runners[layer]!;
+            int per = (indices.Count + workers.Length - 1) / workers.Length;
+            try
+            {
+                Parallel.For(0, workers.Length, new ParallelOptions { MaxDegreeOfParallelism = workers.Length }, w =>
+                {
+                    int from = w * per, count = Math.Min(per, indices.Count - from);
+                    if (count <= 0) return;
+                    var mine = indices.Skip(from).Take(count).ToList();
+                    workers[w].Evaluate(mine.Select(i => ablations[i][0].Units).ToList(), (j, r) =>
+                    {
+                        lock (gate) onResult(mine[j], r);
+                    });
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
             FastCount += indices.Count;
         }
     }
 
-    private LayerRunner? Runner(string layerName)
+    private LayerRunner[]? Runner(string layerName)
     {
         if (_runners.TryGetValue(layerName, out var r)) return r;
         var layer = _units[layerName];
-        var cut = GraphCut.TryCreate(_units, layer, Fast.AblationsPerRun, _data.SampleShape, out string? reason);
+        _flops ??= new FlopCounter(_units, _data.SampleShape);
+        double flopPerRow = Math.Max(1, 2 * _flops.SuffixMacs(layer));
+        int rows = Fast.RowsPerRun ?? (int)Math.Clamp(Fast.TargetFlopPerRun / flopPerRow, 16, 64);
+        int k = Math.Max(1, Fast.AblationsPerRun ?? Math.Clamp(rows / Math.Max(1, _data.Count), 1, 16));
+        var cut = GraphCut.TryCreate(_units, layer, k, _data.SampleShape, out string? reason);
         if (cut is null)
         {
             _notes.Add($"{layerName}: reference path ({reason})");
             return _runners[layerName] = null;
         }
-        return _runners[layerName] = new LayerRunner(cut, _data, _options, Fast, _kind);
+        // Small convolutions scale poorly over ONNX Runtime's intra-op threads; independent workers with one
+        // thread each keep every core busy (measured by `onnx-ablate bench`).
+        int workers = Math.Max(1, Fast.Workers ?? _options.Threads);
+        var perWorker = _options with { Threads = Math.Max(1, _options.Threads / workers) };
+        return _runners[layerName] = Enumerable.Range(0, workers).Select(_ => new LayerRunner(cut, _data, perWorker, Fast, rows, _kind)).ToArray();
     }
 
     public void Dispose()
     {
-        foreach (var r in _runners.Values) r?.Dispose();
+        foreach (var workers in _runners.Values)
+            foreach (var r in workers ?? []) r.Dispose();
         _runners.Clear();
         _reference.Dispose();
     }
@@ -107,9 +138,11 @@ public sealed class FastEvaluator : IAblationEvaluator
         private readonly TensorLayout _layout;
         private readonly long[] _inputSampleDims;
         private readonly int _classes;
+        private readonly int _rowsPerRun;
 
-        public LayerRunner(GraphCut cut, Dataset data, InferenceOptions options, FastOptions fast, OutputKind kind)
+        public LayerRunner(GraphCut cut, Dataset data, InferenceOptions options, FastOptions fast, int rowsPerRun, OutputKind kind)
         {
+            _rowsPerRun = rowsPerRun;
             _cut = cut;
             _data = data;
             _fast = fast;
@@ -174,7 +207,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         public void Evaluate(IReadOnlyList<IReadOnlyList<int>> ablations, Action<int, EvaluationResult> onResult)
         {
             int n = _data.Count, k = _cut.K, c = (int)_cut.SampleShapes[0][0];
-            int chunk = Math.Max(1, Math.Min(n, _fast.RowsPerRun / k));
+            int chunk = Math.Max(1, Math.Min(n, _rowsPerRun / k));
             // Ablations per group: their outputs for every sample are kept until the group is scored.
             long perAblation = (long)n * _classes * sizeof(float);
             int group = (int)Math.Clamp(_fast.OutputBudgetBytes / perAblation / k * k, k, Math.Max(k, ablations.Count));

@@ -1,13 +1,19 @@
 namespace OnnxAblation.Ablation.Evaluation;
 
-/// <summary>Sizes of the fast path's runs and memory.</summary>
+/// <summary>Sizes of the fast path's runs and memory; null sizes are chosen per layer from the work after the cut.</summary>
 public sealed record FastOptions
 {
-    /// <summary>Ablations evaluated together in one suffix run (K).</summary>
-    public int AblationsPerRun { get; init; } = 8;
+    /// <summary>Ablations evaluated together in one suffix run (K); null = enough to fill <see cref="RowsPerRun"/> when the data set is small, at most 16.</summary>
+    public int? AblationsPerRun { get; init; }
 
-    /// <summary>Rows (K × samples) per suffix run; the data chunk is RowsPerRun / K samples.</summary>
-    public int RowsPerRun { get; init; } = 512;
+    /// <summary>Rows (K × samples) per suffix run; null = about <see cref="TargetFlopPerRun"/> of suffix work per run, 16 to 64 rows (measured on fmnist-vgg: larger runs fall out of cache).</summary>
+    public int? RowsPerRun { get; init; }
+
+    /// <summary>Suffix FLOPs per run the automatic sizing aims at: small enough to stay in cache, large enough to hide per-run overhead.</summary>
+    public double TargetFlopPerRun { get; init; } = 1.6e8;
+
+    /// <summary>Parallel workers, each with its own sessions; null = one per ONNX Runtime thread asked for (each then runs single-threaded).</summary>
+    public int? Workers { get; init; }
 
     /// <summary>Memory for the outputs of ablations scored together (bytes); bounds a group's size.</summary>
     public long OutputBudgetBytes { get; init; } = 256L * 1024 * 1024;

@@ -27,8 +27,8 @@ internal static class BenchCommand
         var json = new Option<string?>("--json") { Description = "write the figures as JSON" };
         var subset = new Option<int>("--slow-units") { Description = "units per layer timed on the slow paths (a) and (b); their rate is per ablation", DefaultValueFactory = _ => 6 };
         var torch = new Option<bool>("--torch") { Description = "also run tools/bench_torch_hooks.py with Debian's PyTorch (/usr/bin/python3)" };
-        var k = new Option<int>("--ablations-per-run") { Description = "fast path: ablations per ONNX Runtime run (K)", DefaultValueFactory = _ => new FastOptions().AblationsPerRun };
-        var rows = new Option<int>("--rows-per-run") { Description = "fast path: rows (K × samples) per run", DefaultValueFactory = _ => new FastOptions().RowsPerRun };
+        var k = new Option<int?>("--ablations-per-run") { Description = "fast path: ablations per ONNX Runtime run (K; default: chosen per layer)" };
+        var rows = new Option<int?>("--rows-per-run") { Description = "fast path: rows (K × samples) per run (default: chosen per layer)" };
         var fastOnly = new Option<bool>("--fast-only") { Description = "time only the fast path (for tuning K and rows)" };
         var c = new Command("bench", "Benchmark a full single-unit sweep: reference vs overridable vs fast path, against the GEMM peak and PyTorch hooks");
         common.AddModelAndData(c);

@@ -63,7 +63,7 @@ internal sealed class StudyOptions
 
     public Option<bool> ExactReference { get; } = new("--exact-reference") { Description = "evaluate every ablation the slow, obvious way (rewrite, new session, full pass) instead of the fast path" };
 
-    public Option<int> AblationsPerRun { get; } = new("--ablations-per-run") { Description = "fast path: ablations evaluated together in one ONNX Runtime run", DefaultValueFactory = _ => 8 };
+    public Option<int?> AblationsPerRun { get; } = new("--ablations-per-run") { Description = "fast path: ablations evaluated together in one ONNX Runtime run (default: chosen per layer)" };
 
     public Option<int> CacheMb { get; } = new("--cache-mb") { Description = "fast path: memory for cached prefix tensors and pending outputs (MB)", DefaultValueFactory = _ => 1024 };
 
@@ -89,9 +89,8 @@ internal sealed class StudyOptions
 
     private FastOptions FastOptionsFor(ParseResult r)
     {
-        int k = Math.Max(1, r.GetValue(AblationsPerRun));
         long budget = Math.Max(16, r.GetValue(CacheMb)) * 1024L * 1024;
-        return new FastOptions { AblationsPerRun = k, OutputBudgetBytes = budget / 2, RowsPerRun = Math.Max(k, 64 * k) };
+        return new FastOptions { AblationsPerRun = r.GetValue(AblationsPerRun), OutputBudgetBytes = budget };
     }
 
     public void Export(ParseResult r, ResultStore store)
