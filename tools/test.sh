@@ -7,8 +7,9 @@ dotnet restore OnnxAblation.sln --verbosity quiet
 dotnet build OnnxAblation.sln -c Release --no-restore --verbosity quiet -nologo
 dotnet test OnnxAblation.sln -c Release --no-build --verbosity quiet --logger "console;verbosity=normal" 2>&1 | tee .cache/test-output.txt
 # One plain closing line over both test projects, for CI readers.
-passed=$(grep -oE 'Passed: +[0-9]+' .cache/test-output.txt | awk '{s+=$2} END {print s+0}')
-failed=$(grep -oE 'Failed: +[0-9]+' .cache/test-output.txt | awk '{s+=$2} END {print s+0}')
-skipped=$(grep -oE 'Skipped: +[0-9]+' .cache/test-output.txt | awk '{s+=$2} END {print s+0}')
+count() { awk -v k="$1:" '$1 == k && $2 ~ /^[0-9]+$/ {s+=$2} END {print s+0}' .cache/test-output.txt; }
+passed=$(count Passed)
+failed=$(count Failed)
+skipped=$(count Skipped)
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
