@@ -39,6 +39,9 @@ public sealed class FastEvaluator : IAblationEvaluator
 
     public string Name => "fast";
 
+    /// <summary>Each call runs a layer's prefix once per data chunk, so calls should carry many ablations.</summary>
+    public int PreferredChunk => 256;
+
     public FastOptions Fast { get; }
 
     /// <summary>Why some ablations went to the reference path (one line per layer or reason).</summary>

@@ -12,6 +12,9 @@ public interface IAblationEvaluator : IDisposable
     /// <summary>Short name for reports ("reference", "fast").</summary>
     string Name { get; }
 
+    /// <summary>Ablations worth handing over at once (the fast path shares its prefix pass among them).</summary>
+    int PreferredChunk => 1;
+
     /// <summary>Evaluates each ablation (a list of unit sets) and calls <paramref name="onResult"/> as each completes.</summary>
     void Evaluate(IReadOnlyList<IReadOnlyList<UnitSet>> ablations, Action<int, EvaluationResult> onResult);
 }

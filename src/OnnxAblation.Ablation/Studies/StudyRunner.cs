@@ -13,8 +13,9 @@ namespace OnnxAblation.Ablation.Studies;
 /// </summary>
 public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator, Dataset data, string mode, ShardSpec? shard = null)
 {
-    /// <summary>Ablations handed to the evaluator at once (fast paths batch them).</summary>
-    public int ChunkSize { get; init; } = 32;
+    /// <summary>Ablations handed to the evaluator at once (default: what the evaluator prefers; the fast path shares its prefix pass among them).
+    /// Results are stored as each completes, so a kill loses at most the ablations of one chunk.</summary>
+    public int? ChunkSize { get; init; }
 
     /// <summary>Runs the plan; returns how many ablations were evaluated now (not skipped).</summary>
     /// <param name="progress">(done, total) over the items this shard owns, counting those already stored.</param>
@@ -36,9 +37,10 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         int done = mine.Count - todo.Count;
         if (mine.Count > 0) progress?.Report((done, mine.Count));
         int evaluated = 0;
-        for (int start = 0; start < todo.Count; start += ChunkSize)
+        int size = Math.Max(1, ChunkSize ?? evaluator.PreferredChunk);
+        for (int start = 0; start < todo.Count; start += size)
         {
-            var chunk = todo.Skip(start).Take(ChunkSize).ToList();
+            var chunk = todo.Skip(start).Take(size).ToList();
             var watch = Stopwatch.StartNew();
             evaluator.Evaluate(chunk.Select(c => c.Sets).ToList(), (i, result) =>
             {
