@@ -8,21 +8,8 @@ internal sealed class ConvRewriter : ILayerRewriter
 {
     public string OpType => "Conv";
 
-    public (string Weight, int Units, string? Bias)? Describe(NodeProto node, GraphIndex graph, out string? problem)
-    {
-        problem = null;
-        if (node.Input.Count < 2 || graph.InitializerOrNull(node.Input[1]) is not { } w)
-        {
-            problem = "its weight input is not an initializer";
-            return null;
-        }
-        if (w.Dims.Count < 3) { problem = $"weight '{w.Name}' has rank {w.Dims.Count}"; return null; }
-        long group = Attributes.Int(node, "group", 1);
-        if (group <= 0 || w.Dims[0] % group != 0) { problem = $"group {group} does not divide {w.Dims[0]} output channels"; return null; }
-        string? bias = node.Input.Count > 2 && node.Input[2].Length > 0 ? node.Input[2] : null;
-        if (bias is not null && !graph.IsInitializer(bias)) { problem = $"bias '{bias}' is not an initializer"; return null; }
-        return (w.Name, (int)w.Dims[0], bias);
-    }
+    public (string Weight, int Units, string? Bias)? Describe(NodeProto node, GraphIndex graph, out string? problem) =>
+        ConvWeights.Describe(node, graph, (w, _) => (int)w.Dims[0], "output channels", out problem);
 
     public int[] Incoming(NodeProto node, IReadOnlyList<long> s, int unit)
     {

@@ -77,17 +77,8 @@ public static class ResultExport
             w.WriteEndArray();
             if (r.Units.Count > 1)
             {
-                w.WriteStartArray("groups");
-                foreach (var set in r.Units)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("layer", set.Layer);
-                    w.WriteStartArray("units");
-                    foreach (int u in set.Units) w.WriteNumberValue(u);
-                    w.WriteEndArray();
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                w.WritePropertyName("groups");
+                StoreJson.WriteUnits(w, r.Units);
             }
             w.WriteString("mode", r.Mode);
             w.WriteString("study", r.Study);

@@ -34,7 +34,10 @@ internal static class StoreJson
         w.WriteEndObject();
     });
 
-    public static string Units(IReadOnlyList<UnitSet> units) => Write(w =>
+    public static string Units(IReadOnlyList<UnitSet> units) => Write(w => WriteUnits(w, units));
+
+    /// <summary>Writes [{"layer": …, "units": […]}, …] at the writer's position (store column and JSON export alike).</summary>
+    public static void WriteUnits(Utf8JsonWriter w, IReadOnlyList<UnitSet> units)
     {
         w.WriteStartArray();
         foreach (var set in units)
@@ -47,7 +50,7 @@ internal static class StoreJson
             w.WriteEndObject();
         }
         w.WriteEndArray();
-    });
+    }
 
     public static void WriteDoubles(Utf8JsonWriter w, IReadOnlyList<double> values)
     {

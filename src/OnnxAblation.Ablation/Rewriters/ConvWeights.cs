@@ -1,0 +1,26 @@
+using OnnxAblation.Onnx;
+using OnnxAblation.Onnx.Proto;
+
+namespace OnnxAblation.Ablation.Rewriters;
+
+/// <summary>What Conv and ConvTranspose share: a weight initializer of rank ≥ 3 whose first axis the group divides, and an optional bias initializer.</summary>
+internal static class ConvWeights
+{
+    /// <param name="unitsOf">Unit count from the weight dims and group.</param>
+    /// <param name="firstAxis">What the weight's first axis holds, for the message.</param>
+    internal static (string Weight, int Units, string? Bias)? Describe(NodeProto node, GraphIndex graph, Func<TensorProto, long, int> unitsOf, string firstAxis, out string? problem)
+    {
+        problem = null;
+        if (node.Input.Count < 2 || graph.InitializerOrNull(node.Input[1]) is not { } w)
+        {
+            problem = "its weight input is not an initializer";
+            return null;
+        }
+        if (w.Dims.Count < 3) { problem = $"weight '{w.Name}' has rank {w.Dims.Count}"; return null; }
+        long group = Attributes.Int(node, "group", 1);
+        if (group <= 0 || w.Dims[0] % group != 0) { problem = $"group {group} does not divide {w.Dims[0]} {firstAxis}"; return null; }
+        string? bias = node.Input.Count > 2 && node.Input[2].Length > 0 ? node.Input[2] : null;
+        if (bias is not null && !graph.IsInitializer(bias)) { problem = $"bias '{bias}' is not an initializer"; return null; }
+        return (w.Name, unitsOf(w, group), bias);
+    }
+}
