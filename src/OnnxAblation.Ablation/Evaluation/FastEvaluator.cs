@@ -24,6 +24,9 @@ public sealed class FastEvaluator : IAblationEvaluator
     private readonly Dictionary<string, LayerRunner[]?> _runners = new(StringComparer.Ordinal);
     private readonly List<string> _notes = new();
     private FlopCounter? _flops;
+    private CacheBudget? _cacheBudgetField;
+
+    private CacheBudget SharedBudget => _cacheBudgetField ??= new CacheBudget(Fast.PrefixCacheBytes);
 
     public FastEvaluator(ModelUnits units, Dataset data, ModeSpec mode, InferenceOptions options, UnitMeans? means = null, FastOptions? fast = null)
     {
@@ -117,7 +120,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         // thread each keep every core busy (measured by `onnx-ablate bench`).
         int workers = Math.Max(1, Fast.Workers ?? _options.Threads);
         var perWorker = _options with { Threads = Math.Max(1, _options.Threads / workers) };
-        return _runners[layerName] = Enumerable.Range(0, workers).Select(_ => new LayerRunner(cut, _data, perWorker, Fast, rows, _kind)).ToArray();
+        return _runners[layerName] = Enumerable.Range(0, workers).Select(_ => new LayerRunner(cut, _data, perWorker, Fast, rows, _kind, SharedBudget)).ToArray();
     }
 
     public void Dispose()
@@ -126,6 +129,24 @@ public sealed class FastEvaluator : IAblationEvaluator
             foreach (var r in workers ?? []) r.Dispose();
         _runners.Clear();
         _reference.Dispose();
+    }
+
+    /// <summary>Bytes the prefix caches of all layers and workers may hold together.</summary>
+    private sealed class CacheBudget(long bytes)
+    {
+        private long _left = bytes;
+
+        public bool TryTake(long n)
+        {
+            while (true)
+            {
+                long left = Interlocked.Read(ref _left);
+                if (left < n) return false;
+                if (Interlocked.CompareExchange(ref _left, left - n, left) == left) return true;
+            }
+        }
+
+        public void Give(long n) => Interlocked.Add(ref _left, n);
     }
 
     /// <summary>Prefix and suffix sessions of one layer with their pre-allocated buffers.</summary>
@@ -142,9 +163,16 @@ public sealed class FastEvaluator : IAblationEvaluator
         private readonly long[] _inputSampleDims;
         private readonly int _classes;
         private readonly int _rowsPerRun;
+        private readonly HashSet<int> _cached = new();
+        private float[][]? _cache;
+        private long _cacheBytes;
+        private bool _cacheRefused;
+        private int _calls;
+        private readonly CacheBudget _budget;
 
-        public LayerRunner(GraphCut cut, Dataset data, InferenceOptions options, FastOptions fast, int rowsPerRun, OutputKind kind)
+        public LayerRunner(GraphCut cut, Dataset data, InferenceOptions options, FastOptions fast, int rowsPerRun, OutputKind kind, CacheBudget budget)
         {
+            _budget = budget;
             _rowsPerRun = rowsPerRun;
             _cut = cut;
             _data = data;
@@ -209,6 +237,7 @@ public sealed class FastEvaluator : IAblationEvaluator
 
         public void Evaluate(IReadOnlyList<IReadOnlyList<int>> ablations, Action<int, EvaluationResult> onResult)
         {
+            _calls++;
             int n = _data.Count, k = _cut.K, c = (int)_cut.SampleShapes[0][0];
             int chunk = Math.Max(1, Math.Min(n, _rowsPerRun / k));
             // Ablations per group: their outputs for every sample are kept until the group is scored.
@@ -224,7 +253,7 @@ public sealed class FastEvaluator : IAblationEvaluator
                     int b = Math.Min(chunk, n - start);
                     var buf = Bind(b);
                     BatchCopier.Copy(_data, start, b, _layout, buf.Input.Data);
-                    if (buf.Prefix is not null && buf.Crossing.Length > 0) _prefix.Run(buf.Prefix);
+                    Prefix(start, buf);
                     for (int a0 = 0; a0 < gCount; a0 += k)
                     {
                         int kCount = Math.Min(k, gCount - a0);
@@ -243,9 +272,50 @@ public sealed class FastEvaluator : IAblationEvaluator
             }
         }
 
+        /// <summary>
+        /// The prefix outputs of the chunk at <paramref name="start"/>: from the cache when an earlier call computed
+        /// them, else computed now and kept if the shared budget (--cache-mb) holds this layer's prefix outputs for
+        /// the whole data set (one array per crossing tensor, allocated once).
+        /// </summary>
+        private void Prefix(int start, Buffers buf)
+        {
+            int b = (int)buf.Input.Shape[0];
+            if (_cached.Contains(start))
+            {
+                for (int i = 0; i < buf.Crossing.Length; i++)
+                {
+                    int size = buf.Crossing[i].Data.Length / b;
+                    _cache![i].AsSpan(start * size, b * size).CopyTo(buf.Crossing[i].Data);
+                }
+                return;
+            }
+            _prefix.Run(buf.Prefix);
+            // Caching costs memory traffic (measured: about 20% of a one-call sweep), so it starts with a layer's
+            // second call, when reuse is certain.
+            if (_cache is null && !_cacheRefused && _calls >= 2)
+            {
+                long bytes = buf.Crossing.Sum(c => (long)c.Data.Length / b * _data.Count * sizeof(float));
+                if (bytes < int.MaxValue && _budget.TryTake(bytes))
+                {
+                    _cacheBytes = bytes;
+                    _cache = buf.Crossing.Select(c => new float[c.Data.Length / b * _data.Count]).ToArray();
+                }
+                else _cacheRefused = true;
+            }
+            if (_cache is null) return;
+            for (int i = 0; i < buf.Crossing.Length; i++)
+            {
+                int size = buf.Crossing[i].Data.Length / b;
+                buf.Crossing[i].Data.AsSpan(0, b * size).CopyTo(_cache[i].AsSpan(start * size));
+            }
+            _cached.Add(start);
+        }
+
         public void Dispose()
         {
             foreach (var b in _buffers.Values) b.Dispose();
+            _budget.Give(_cacheBytes);
+            _cache = null;
             _prefix.Dispose();
             _suffix.Dispose();
         }

@@ -15,6 +15,9 @@ public sealed record FastOptions
     /// <summary>Parallel workers, each with its own sessions; null = one per ONNX Runtime thread asked for (each then runs single-threaded).</summary>
     public int? Workers { get; init; }
 
+    /// <summary>Memory for prefix outputs kept between calls, so a layer's prefix runs once per data chunk over a whole sweep (bytes).</summary>
+    public long PrefixCacheBytes { get; init; } = 512L * 1024 * 1024;
+
     /// <summary>Memory for the outputs of ablations scored together (bytes); bounds a group's size.</summary>
     public long OutputBudgetBytes { get; init; } = 256L * 1024 * 1024;
 }

@@ -29,6 +29,7 @@ internal static class BenchCommand
         var torch = new Option<bool>("--torch") { Description = "also run tools/bench_torch_hooks.py with Debian's PyTorch (/usr/bin/python3)" };
         var k = new Option<int?>("--ablations-per-run") { Description = "fast path: ablations per ONNX Runtime run (K; default: chosen per layer)" };
         var rows = new Option<int?>("--rows-per-run") { Description = "fast path: rows (K × samples) per run (default: chosen per layer)" };
+        var cacheMb = new Option<int>("--cache-mb") { Description = "fast path: memory for prefix outputs kept between calls (MB)", DefaultValueFactory = _ => 512 };
         var fastOnly = new Option<bool>("--fast-only") { Description = "time only the fast path (for tuning K and rows)" };
         var c = new Command("bench", "Benchmark a full single-unit sweep: reference vs overridable vs fast path, against the GEMM peak and PyTorch hooks");
         common.AddModelAndData(c);
@@ -38,12 +39,13 @@ internal static class BenchCommand
         c.Options.Add(k);
         c.Options.Add(rows);
         c.Options.Add(fastOnly);
+        c.Options.Add(cacheMb);
         c.SetAction(r => Run.Guarded(() =>
         {
             var model = common.LoadModel(r);
             var data = common.LoadData(r)!;
             var options = common.Inference(r);
-            var fast = new FastOptions { AblationsPerRun = r.GetValue(k), RowsPerRun = r.GetValue(rows) };
+            var fast = new FastOptions { AblationsPerRun = r.GetValue(k), RowsPerRun = r.GetValue(rows), PrefixCacheBytes = r.GetValue(cacheMb) * 1024L * 1024 };
             var result = Measure(model, data, options, r.GetValue(subset), r.GetValue(torch), fast, r.GetValue(fastOnly));
             string text = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
             if (r.GetValue(json) is { } path) File.WriteAllText(path, text + "\n");

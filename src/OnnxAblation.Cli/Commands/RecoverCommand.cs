@@ -137,7 +137,7 @@ internal static class RecoverCommand
             double lost = baseline - curve[0].TestAccuracy;
             double back = curve[^1].TestAccuracy - curve[0].TestAccuracy;
             string share = lost > 0 ? (back / lost).ToString("P0", CultureInfo.InvariantCulture) : "-";
-            w.WriteLine($"| {name} | `{damage}` | " + string.Join(" | ", curve.Select(e => (e.TestAccuracy * 100).ToString("F2", CultureInfo.InvariantCulture) + "%")) + $" | {share} |");
+            w.WriteLine($"| {name} | {(damage.Length == 0 ? "none" : $"`{damage}`")} | " + string.Join(" | ", curve.Select(e => (e.TestAccuracy * 100).ToString("F2", CultureInfo.InvariantCulture) + "%")) + $" | {share} |");
         }
         w.WriteLine();
         if (plot is not null) w.WriteLine($"![recovery curves]({Path.GetFileName(plot)})");

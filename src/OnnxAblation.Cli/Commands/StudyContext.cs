@@ -90,7 +90,7 @@ internal sealed class StudyOptions
     private FastOptions FastOptionsFor(ParseResult r)
     {
         long budget = Math.Max(16, r.GetValue(CacheMb)) * 1024L * 1024;
-        return new FastOptions { AblationsPerRun = r.GetValue(AblationsPerRun), OutputBudgetBytes = budget };
+        return new FastOptions { AblationsPerRun = r.GetValue(AblationsPerRun), OutputBudgetBytes = budget / 2, PrefixCacheBytes = budget / 2 };
     }
 
     public void Export(ParseResult r, ResultStore store)

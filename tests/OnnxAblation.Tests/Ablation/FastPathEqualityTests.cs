@@ -74,6 +74,32 @@ public class FastPathEqualityTests
         Assert.Equal(reference[1].Predicted, fast[1].Predicted);
     }
 
+    [Theory]
+    [InlineData(0L)]                 // no cache: every call recomputes the prefix
+    [InlineData(512L * 1024 * 1024)] // cache: later calls reuse the prefix outputs
+    public void Later_calls_give_the_same_results_with_or_without_the_prefix_cache(long cacheBytes)
+    {
+        var model = RandomCnn.Build(11);
+        var data = RandomData(11, 45);
+        var units = UnitDiscovery.Discover(model, data.SampleShape);
+        var layer = units.HiddenLayers.First();
+        var ablations = Enumerable.Range(0, layer.UnitCount).Select(u => (IReadOnlyList<UnitSet>)[new UnitSet(layer.Name, [u])]).ToList();
+        var options = new InferenceOptions { Threads = 2 };
+        using var fe = new FastEvaluator(units, data, ModeSpec.ZeroIn, options, fast: new FastOptions { RowsPerRun = 16, PrefixCacheBytes = cacheBytes });
+        var first = new EvaluationResult[ablations.Count];
+        var second = new EvaluationResult[ablations.Count];
+        fe.Evaluate(ablations, (i, r) => first[i] = r);
+        fe.Evaluate(ablations, (i, r) => second[i] = r); // the cache is filled from a layer's second call
+        fe.Evaluate(ablations, (i, r) => second[i] = r); // and read from the third
+        using var re = new ReferenceEvaluator(units, data, ModeSpec.ZeroIn, options);
+        re.Evaluate(ablations, (i, r) =>
+        {
+            Assert.Equal(r.Predicted, first[i].Predicted);
+            Assert.Equal(r.Predicted, second[i].Predicted);
+            Assert.Equal(first[i].MeanLoss, second[i].MeanLoss);
+        });
+    }
+
     /// <summary>Seeds as plain positive ints, so a failing case names a seed to replay.</summary>
     public static class SeedArbitrary
     {
