@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Reflection;
 using OnnxAblation.Ablation.Evaluation;
 using OnnxAblation.Ablation.Modes;
 using OnnxAblation.Ablation.Sharding;
