@@ -18,7 +18,13 @@ public sealed class ModelSession : IDisposable
     private readonly long[] _sampleDims;
     private bool _disposed;
 
-    private sealed record Binding(float[] Input, OrtValue InputValue, float[] Output, OrtValue OutputValue);
+    private sealed record Binding(float[] Input, OrtValue InputValue, float[] Output, OrtValue OutputValue)
+    {
+        // Arrays handed to every Run, made once so a Run allocates nothing.
+        public OrtValue[] Inputs { get; } = [InputValue];
+
+        public OrtValue[] Outputs { get; } = [OutputValue];
+    }
 
     private ModelSession(InferenceSession session, string source, long[] sampleDims, int? fixedBatch, int outputSize, InferenceOptions options)
     {
@@ -116,7 +122,7 @@ public sealed class ModelSession : IDisposable
     public ReadOnlySpan<float> Run(int count)
     {
         var b = Bind(count);
-        _session.Run(_runOptions, _inputNames, [b.InputValue], _outputNames, [b.OutputValue]);
+        _session.Run(_runOptions, _inputNames, b.Inputs, _outputNames, b.Outputs);
         return b.Output.AsSpan(0, count * OutputSize);
     }
 

@@ -74,7 +74,6 @@ internal sealed class GraphCut
                 return null;
             }
         // Shapes with a batch of 2 tell the batch axis apart from a constant leading 1.
-        var two = new List<int> { 2 };
         var shapes = ProbeShapes(model, crossing.Where(t => !realInputs.Contains(t)).ToList(), sampleShape);
         var sampleShapes = new List<long[]>();
         foreach (var t in crossing)

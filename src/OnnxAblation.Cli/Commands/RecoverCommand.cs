@@ -59,7 +59,7 @@ internal static class RecoverCommand
                 if (s.Metadata.ModelSha256 != m.Sha256())
                     throw new ArgumentException($"{sp} holds results of another model ({s.Metadata.ModelPath})");
                 var records = s.All().Where(x => x.Mode == spec.ToString() && x.Units.Count == 1).ToList();
-                var single = records.Where(x => x.Study == "single" || x.Units[0].Units.Count == 1).Where(x => x.Units[0].Units.Count == 1).MinBy(x => x.Accuracy);
+                var single = records.Where(x => x.Units[0].Units.Count == 1).MinBy(x => x.Accuracy);
                 var pair = records.Where(x => x.Units[0].Units.Count == 2).MinBy(x => x.Accuracy);
                 if (single is null) throw new ArgumentException($"{sp} holds no single-unit {spec} results; run a sweep or study first");
                 runs.Add(("most damaging single", single.Units));

@@ -14,6 +14,7 @@ internal static class StudyReport
     public static void Print(StudyContext ctx, StudyDefinition def, TextWriter w)
     {
         var a = new StudyAnalysis(ctx.Store.All(), ctx.Data.Count);
+        var orchestrator = new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store);
         var names = ctx.Data.ClassNames;
         string Cls(int c) => names[c] == c.ToString(CultureInfo.InvariantCulture) ? names[c] : $"{c} ({names[c]})";
         w.WriteLine($"# Ablation study of `{ctx.Model.Source}`");
@@ -83,7 +84,6 @@ internal static class StudyReport
             var randomKeys = Enumerable.Range(1, def.CumulativeSeeds)
                 .Select(s => (IReadOnlyList<string>)Prefixes(ctx, layer, StudyPlanner.RandomOrder(n, s))).ToList();
             var random = a.Curve(randomKeys, n);
-            var orchestrator = new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store);
             var drops = orchestrator.SingleDrops(a, ctx.Units[layer], null);
             var byImpact = drops is null ? null : a.Curve([Prefixes(ctx, layer, StudyOrchestrator.ImpactOrder(drops))], n);
             w.WriteLine($"## Cumulative ablation of `{layer}`");
@@ -101,7 +101,7 @@ internal static class StudyReport
             }
             w.WriteLine();
         }
-        var phaseTwo = new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store).PhaseTwo(def) ?? [];
+        var phaseTwo = orchestrator.PhaseTwo(def) ?? [];
         var keyOfStudy = phaseTwo.GroupBy(p => p.Study).ToDictionary(g => g.Key, g => g.First().Key, StringComparer.Ordinal);
         string Key(string study) => keyOfStudy.GetValueOrDefault(study) ?? "";
         foreach (var layer in def.ClassTopLayers)
