@@ -13,11 +13,19 @@ public sealed class GraphIndex
     private readonly Dictionary<string, TensorProto> _initializers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TypeProto> _types = new(StringComparer.Ordinal);
     private readonly HashSet<string> _graphOutputs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _constant = new(StringComparer.Ordinal);
 
-    public GraphIndex(GraphProto graph, string source = "<graph>")
+    private static readonly HashSet<string> NonDeterministic = new(StringComparer.Ordinal)
+    {
+        "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli",
+    };
+
+    /// <param name="opset">The model's opset of the default (ai.onnx) domain; some ops' defaults depend on it.</param>
+    public GraphIndex(GraphProto graph, string source = "<graph>", long opset = 0)
     {
         ArgumentNullException.ThrowIfNull(graph);
         Graph = graph;
+        Opset = opset;
         foreach (var t in graph.Initializer) _initializers[t.Name] = t;
         for (int i = 0; i < graph.Node.Count; i++)
         {
@@ -43,6 +51,9 @@ public sealed class GraphIndex
     }
 
     public GraphProto Graph { get; }
+
+    /// <summary>Opset of the default domain (0 when not known).</summary>
+    public long Opset { get; }
 
     /// <summary>Graph inputs that are not initializers: what the data must feed.</summary>
     public IReadOnlyList<ValueInfoProto> RealInputs { get; }
@@ -73,6 +84,27 @@ public sealed class GraphIndex
         var node = Graph.Node[p];
         if (node.OpType != "Constant") return null;
         return node.Attribute.FirstOrDefault(a => a.Name == "value")?.T;
+    }
+
+    /// <summary>
+    /// True if <paramref name="tensor"/> depends on initializers and constant nodes alone (no graph input reaches
+    /// it): an initializer, a Constant, or e.g. Transpose/Identity/Cast of one.
+    /// </summary>
+    public bool IsConstant(string tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (_constant.TryGetValue(tensor, out bool known)) return known;
+        _constant[tensor] = false; // a cycle (invalid graph) is not constant
+        bool result;
+        if (_initializers.ContainsKey(tensor)) result = true;
+        else if (Producer(tensor) is int p and >= 0)
+        {
+            var node = Graph.Node[p];
+            result = !NonDeterministic.Contains(node.OpType) && node.Input.All(i => i.Length == 0 || IsConstant(i));
+        }
+        else result = false;
+        _constant[tensor] = result;
+        return result;
     }
 
     /// <summary>Declared shape (from inputs, value_info, outputs); null entries are symbolic or unknown dims.</summary>

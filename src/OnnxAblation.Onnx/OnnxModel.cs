@@ -109,5 +109,8 @@ public sealed class OnnxModel
     public void SetInitializer(string name, ReadOnlySpan<float> values) => TensorCodec.Write(Initializer(name), values);
 
     /// <summary>Builds a fresh index; call again after changing nodes.</summary>
-    public GraphIndex Index() => new(Graph, Source);
+    public GraphIndex Index() => new(Graph, Source, Opset);
+
+    /// <summary>The opset version of the default (ai.onnx) domain.</summary>
+    public long Opset => Proto.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 0;
 }

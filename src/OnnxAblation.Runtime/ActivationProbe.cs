@@ -50,30 +50,45 @@ public static class ActivationProbe
         }
     }
 
-    /// <summary>Shapes of the given tensors for a batch of one sample (the batch axis is 1).</summary>
+    /// <summary>
+    /// Shapes of the given tensors, of any element type, for one batch of zeros: batch 1, or the model's fixed batch
+    /// size. Non-float tensors (int64 shape plumbing, booleans) are probed with their own types.
+    /// </summary>
     public static Dictionary<string, long[]> Shapes(OnnxModel model, IReadOnlyList<string> tensors, IReadOnlyList<int> sampleShape, InferenceOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tensors);
         ArgumentNullException.ThrowIfNull(sampleShape);
         var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
         if (tensors.Count == 0) return shapes;
-        int size = sampleShape.Aggregate(1, (a, b) => a * b);
-        var zero = new Dataset(new float[size], [0], sampleShape.ToArray(), ["0"], "<shape probe>");
-        Run(model, zero, tensors, (options ?? new InferenceOptions()) with { BatchSize = 1 },
-            (name, _, _, shape) => shapes[name] = shape);
+        var probe = WithOutputs(model, tensors);
+        using var session = SessionFactory.Create(probe.ToBytes(), (options ?? new InferenceOptions()) with { BatchSize = 1 }, model.Source);
+        var meta = session.InputMetadata.Values.Single();
+        if (meta.ElementDataType != TensorElementType.Float)
+            throw new OnnxFormatException($"{model.Source}: the model input is {meta.ElementDataType}, not float");
+        int batch = meta.Dimensions[0] > 0 ? meta.Dimensions[0] : 1;
+        long[] dims = [batch, .. meta.Dimensions.Skip(1).Select((d, i) => d > 0 ? d : (long)sampleShape[i])];
+        var zeros = new float[dims.Aggregate(1L, (a, b) => a * b)];
+        using var input = OrtValue.CreateTensorValueFromMemory(zeros, dims);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, [session.InputMetadata.Keys.Single()], [input], tensors.ToArray());
+        for (int t = 0; t < tensors.Count; t++)
+            if (results[t].OnnxType == OnnxValueType.ONNX_TYPE_TENSOR) shapes[tensors[t]] = results[t].GetTensorTypeAndShape().Shape;
         return shapes;
     }
 
-    private static OnnxModel WithOutputs(OnnxModel model, IReadOnlyList<string> tensors)
+    /// <summary>
+    /// The model with <paramref name="tensors"/> added as graph outputs. Outputs are declared without a type, so
+    /// ONNX Runtime takes each one's type from its producer (int64 shape tensors stay int64).
+    /// </summary>
+    internal static OnnxModel WithOutputs(OnnxModel model, IReadOnlyList<string> tensors)
     {
         var clone = model.Clone();
         var existing = clone.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var t in tensors)
         {
-            if (existing.Contains(t)) continue;
-            var vi = clone.Graph.ValueInfo.FirstOrDefault(v => v.Name == t)?.Clone()
-                     ?? new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } };
-            clone.Graph.Output.Add(vi);
-            existing.Add(t);
+            if (!existing.Add(t)) continue;
+            clone.Graph.Output.Add(new ValueInfoProto { Name = t });
         }
         return clone;
     }

@@ -1,44 +1,33 @@
-using OnnxAblation.Ablation.Rewriters;
+using OnnxAblation.Ablation.Ops;
 using OnnxAblation.Ablation.Units;
-using OnnxAblation.Onnx;
-using OnnxAblation.Runtime;
 
 namespace OnnxAblation.Ablation.Evaluation;
 
 /// <summary>
-/// Multiply-adds per sample of the weight-bearing nodes (Conv, ConvTranspose, Gemm, MatMul); element-wise ops,
-/// pooling and normalisation are not counted (they are a few percent of these nets' work). FLOPs = 2 × MACs.
+/// Multiply-adds per sample of every node, as its op handler in <see cref="OpRegistry"/> counts them (Conv,
+/// ConvTranspose, Gemm and MatMul, including products of two activations; element-wise ops, pooling and
+/// normalisation count 0: they are a few percent of these nets' work). FLOPs = 2 × MACs.
 /// </summary>
 public sealed class FlopCounter
 {
     private readonly Dictionary<int, double> _macs = new();
     private readonly ModelUnits _units;
 
-    public FlopCounter(ModelUnits units, IReadOnlyList<int> sampleShape)
+    /// <param name="sampleShape">Used only when discovery could not probe the shapes (symbolic input, no data).</param>
+    public FlopCounter(ModelUnits units, IReadOnlyList<int>? sampleShape = null)
     {
         ArgumentNullException.ThrowIfNull(units);
         _units = units;
         var g = units.Model.Index();
-        var nodes = Enumerable.Range(0, units.Model.Graph.Node.Count)
-            .Where(i => g.Node(i).OpType is "Conv" or "ConvTranspose" or "Gemm" or "MatMul").ToList();
-        var tensors = nodes.SelectMany(i => new[] { g.Node(i).Input[0], g.Node(i).Output[0] })
-            .Where(t => !g.IsInitializer(t)).Distinct().ToList();
-        var shapes = ActivationProbe.Shapes(units.Model, tensors, sampleShape, new InferenceOptions { Threads = 1 });
-        foreach (int i in nodes)
+        var shapes = units.Shapes.Known is null && sampleShape is not null ? GraphShapes.Probe(units.Model, g, sampleShape) : units.Shapes;
+        if (shapes.Known is null)
+            throw new AblationException($"{units.Model.Source}: cannot count multiply-adds: {shapes.Problem}");
+        for (int i = 0; i < units.Model.Graph.Node.Count; i++)
         {
-            var n = g.Node(i);
-            var w = g.InitializerOrNull(n.Input[1])?.Dims.ToArray() ?? shapes.GetValueOrDefault(n.Input[1]);
-            var output = shapes.GetValueOrDefault(n.Output[0]);
-            var input = shapes.GetValueOrDefault(n.Input[0]) ?? g.InitializerOrNull(n.Input[0])?.Dims.ToArray();
-            if (w is null || output is null || input is null) continue;
-            double Prod(IEnumerable<long> s) => s.Aggregate(1.0, (a, b) => a * b);
-            _macs[i] = n.OpType switch
-            {
-                "Conv" => Prod(output) * Prod(w.Skip(1)),
-                "ConvTranspose" => Prod(input) * Prod(w.Skip(1)),
-                "Gemm" => Prod(output) * (Attributes.Int(n, "transA", 0) != 0 ? input[0] : input[^1]),
-                _ => Prod(output) * input[^1],
-            };
+            var node = g.Node(i);
+            if (OpRegistry.For(node.OpType) is not { } handler) continue;
+            double macs = handler.Macs(node, t => shapes.Of(g, t));
+            if (macs > 0) _macs[i] = macs / shapes.Batch;
         }
     }
 

@@ -1,4 +1,4 @@
-using OnnxAblation.Ablation.Rewriters;
+using OnnxAblation.Ablation.Ops;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Units;
 using OnnxAblation.Onnx;

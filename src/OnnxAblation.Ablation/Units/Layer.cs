@@ -32,7 +32,13 @@ public sealed class Layer
     /// <summary>A BatchNormalization that normalises this layer's output alone, if kept in the graph.</summary>
     public int? BatchNormNodeIndex { get; init; }
 
-    /// <summary>Tensor after the coupled BatchNorm (or <see cref="OutputTensor"/> without one).</summary>
+    /// <summary>
+    /// Per-channel constants of a BatchNorm written as Mul/Add/Sub nodes right after the layer (or its BatchNorm):
+    /// coupled like a BatchNorm's scale and shift, so a zero-in unit outputs exactly 0 after them.
+    /// </summary>
+    public IReadOnlyList<string> AffineTensors { get; init; } = [];
+
+    /// <summary>Tensor after the coupled BatchNorm and affine nodes (or <see cref="OutputTensor"/> without them).</summary>
     public required string UnitTensor { get; init; }
 
     /// <summary>Number of the layer in graph order among all layers (0-based).</summary>
@@ -47,7 +53,7 @@ public sealed class Layer
     /// <summary>Outgoing weights pass a residual Add, so zeroing them would also silence another layer's channel.</summary>
     public bool OutgoingMerged { get; internal set; }
 
-    internal Rewriters.ILayerRewriter Rewriter { get; init; } = null!;
+    internal Ops.ILayerOp Op { get; init; } = null!;
 
     public override string ToString() => $"{Name} ({OpType}, {UnitCount} units)";
 }

@@ -9,19 +9,31 @@ namespace OnnxAblation.Ablation.Units;
 public sealed class ModelUnits
 {
     private readonly Dictionary<string, Layer> _byName;
-    private readonly Dictionary<string, List<(int Node, int Offset, int Block)>> _outgoing;
+    private readonly Dictionary<string, IReadOnlyDictionary<int, int[][]>> _outgoing;
 
     internal ModelUnits(OnnxModel model, IReadOnlyList<Layer> layers, IReadOnlyList<string> problems,
-        Dictionary<string, List<(int Node, int Offset, int Block)>> outgoing)
+        Dictionary<string, IReadOnlyDictionary<int, int[][]>> outgoing, IReadOnlyList<string> notes, GraphShapes shapes)
     {
         Model = model;
         Layers = layers;
         Problems = problems;
+        Notes = notes;
+        Shapes = shapes;
         _outgoing = outgoing;
         _byName = layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The model the layers index into: the loaded model with every rewritable parameter made private (see
+    /// <see cref="PrivateParameters"/>); it computes exactly what the loaded model computes.
+    /// </summary>
     public OnnxModel Model { get; }
+
+    /// <summary>What discovery did to the graph and learned about it (shared tensors copied, constants folded, shapes).</summary>
+    public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>Tensor shapes probed with one batch (or why they are unknown).</summary>
+    internal GraphShapes Shapes { get; }
 
     /// <summary>Ablatable layers in graph order.</summary>
     public IReadOnlyList<Layer> Layers { get; }
@@ -45,7 +57,7 @@ public sealed class ModelUnits
         var g = Model.Graph;
         var slices = new List<TensorSlice>
         {
-            new(layer.WeightName, layer.Rewriter.Incoming(g.Node[layer.NodeIndex], layer.WeightShape, unit)),
+            new(layer.WeightName, layer.Op.Incoming(g.Node[layer.NodeIndex], layer.WeightShape, unit)),
         };
         if (layer.BiasName is not null) slices.Add(new TensorSlice(layer.BiasName, [unit]));
         if (layer.BatchNormNodeIndex is int bn)
@@ -53,6 +65,7 @@ public sealed class ModelUnits
             slices.Add(new TensorSlice(g.Node[bn].Input[1], [unit])); // scale
             slices.Add(new TensorSlice(g.Node[bn].Input[2], [unit])); // shift
         }
+        foreach (var affine in layer.AffineTensors) slices.Add(new TensorSlice(affine, [unit]));
         return slices;
     }
 
@@ -61,7 +74,7 @@ public sealed class ModelUnits
     {
         ArgumentNullException.ThrowIfNull(layer);
         Check(layer, unit);
-        return layer.Rewriter.Incoming(Model.Graph.Node[layer.NodeIndex], layer.WeightShape, unit);
+        return layer.Op.Incoming(Model.Graph.Node[layer.NodeIndex], layer.WeightShape, unit);
     }
 
     /// <summary>The weights of consuming layers that read the unit's output (zero-out).</summary>
@@ -72,20 +85,18 @@ public sealed class ModelUnits
         if (layer.OutgoingProblem is not null)
             throw new AblationException($"{Model.Source}: outgoing weights of layer '{layer.Name}' cannot be mapped: {layer.OutgoingProblem}");
         var slices = new List<TensorSlice>();
-        foreach (var (node, offset, block) in _outgoing[layer.Name])
+        foreach (var (node, features) in _outgoing[layer.Name].OrderBy(kv => kv.Key))
         {
             var consumer = Layers.First(l => l.NodeIndex == node);
-            var idx = new List<int>();
-            for (int f = offset + unit * block; f < offset + (unit + 1) * block; f++)
-                idx.AddRange(consumer.Rewriter.ReadingInput(Model.Graph.Node[node], consumer.WeightShape, f));
-            slices.Add(new TensorSlice(consumer.WeightName, idx.ToArray()));
+            var idx = features[unit].SelectMany(f => consumer.Op.ReadingInput(Model.Graph.Node[node], consumer.WeightShape, f)).ToArray();
+            if (idx.Length > 0) slices.Add(new TensorSlice(consumer.WeightName, idx));
         }
         return slices;
     }
 
     /// <summary>Layers that read this layer's units.</summary>
     public IEnumerable<Layer> Consumers(Layer layer) =>
-        _outgoing.TryGetValue(layer?.Name ?? "", out var l) ? l.Select(o => Layers.First(x => x.NodeIndex == o.Node)) : [];
+        _outgoing.TryGetValue(layer?.Name ?? "", out var l) ? l.Keys.Order().Select(node => Layers.First(x => x.NodeIndex == node)) : [];
 
     private static void Check(Layer layer, int unit)
     {

@@ -1,15 +1,17 @@
 using OnnxAblation.Onnx;
 using OnnxAblation.Onnx.Proto;
 
-namespace OnnxAblation.Ablation.Rewriters;
+namespace OnnxAblation.Ablation.Ops;
 
 /// <summary>ConvTranspose with weight W [C, M/group, k...]; unit j = output channel j, in group j / (M/group).</summary>
-internal sealed class ConvTransposeRewriter : ILayerRewriter
+internal sealed class ConvTransposeOp : ILayerOp
 {
-    public string OpType => "ConvTranspose";
+    public IReadOnlyList<string> OpTypes => ["ConvTranspose"];
 
     public (string Weight, int Units, string? Bias)? Describe(NodeProto node, GraphIndex graph, out string? problem) =>
         ConvWeights.Describe(node, graph, (w, group) => (int)(w.Dims[1] * group), "input channels", out problem);
+
+    public int UnitsFromEnd(IReadOnlyList<long> weightShape) => weightShape.Count - 1;
 
     public int[] Incoming(NodeProto node, IReadOnlyList<long> s, int unit)
     {
@@ -27,5 +29,18 @@ internal sealed class ConvTransposeRewriter : ILayerRewriter
     {
         int per = (int)(s.Skip(1).Aggregate(1L, (a, b) => a * b));
         return Enumerable.Range(channel * per, per).ToArray();
+    }
+
+    public string? Reads(NodeProto node, IReadOnlyList<long> weightShape, int input, Channels channels, long[]? inputShape) =>
+        ConvWeights.Reads(node, weightShape, input, channels);
+
+    public void Follow(IUnitFlow flow, NodeProto node, int input, Channels channels) =>
+        flow.Fail($"they flow into ConvTranspose '{GraphIndex.DisplayName(node)}' whose weights are computed from the data, which mixes units");
+
+    public double Macs(NodeProto node, Func<string, long[]?> shape)
+    {
+        var w = shape(node.Input[1]);
+        var x = shape(node.Input[0]);
+        return w is null || x is null ? 0 : x.Aggregate(1.0, (p, d) => p * d) * w.Skip(1).Aggregate(1.0, (p, d) => p * d);
     }
 }

@@ -1,6 +1,6 @@
 using OnnxAblation.Onnx.Proto;
 
-namespace OnnxAblation.Ablation.Rewriters;
+namespace OnnxAblation.Ablation.Ops;
 
 internal static class Attributes
 {

@@ -1,32 +1,34 @@
 using OnnxAblation.Onnx;
 using OnnxAblation.Onnx.Proto;
 
-namespace OnnxAblation.Ablation.Rewriters;
+namespace OnnxAblation.Ablation.Ops;
 
 /// <summary>Gemm: Y = alpha·A'·B' + beta·C; weight B is [K,N] or, with transB=1, [N,K]; unit j = column j of Y.</summary>
-internal sealed class GemmRewriter : ILayerRewriter
+internal sealed class GemmOp : ILayerOp
 {
-    public string OpType => "Gemm";
+    public IReadOnlyList<string> OpTypes => ["Gemm"];
 
     public (string Weight, int Units, string? Bias)? Describe(NodeProto node, GraphIndex graph, out string? problem)
     {
         problem = null;
         if (node.Input.Count < 2 || graph.InitializerOrNull(node.Input[1]) is not { } w)
         {
-            problem = "its B input is not an initializer (no trained weight to rewrite)";
+            problem = "its B input is computed from the data, so it has no trained weight to rewrite";
             return null;
         }
         if (w.Dims.Count != 2) { problem = $"weight '{w.Name}' has rank {w.Dims.Count}, expected 2"; return null; }
-        if (Attributes.Int(node, "transA", 0) != 0 && graph.IsInitializer(node.Input[0]))
+        if (Attributes.Int(node, "transA", 0) != 0)
         {
-            problem = "A is the initializer (transA), not supported";
+            problem = "it reads its data input transposed (transA=1), so its units cannot be mapped to upstream features";
             return null;
         }
         int units = (int)(Attributes.Int(node, "transB", 0) != 0 ? w.Dims[0] : w.Dims[1]);
         string? bias = node.Input.Count > 2 && node.Input[2].Length > 0 ? node.Input[2] : null;
-        if (bias is not null && !graph.IsInitializer(bias)) { problem = $"bias '{bias}' is not an initializer"; return null; }
+        if (bias is not null && !graph.IsInitializer(bias)) { problem = $"its bias '{bias}' is computed from the data, not a parameter"; return null; }
         return (w.Name, units, bias);
     }
+
+    public int UnitsFromEnd(IReadOnlyList<long> weightShape) => 1;
 
     public int[] Incoming(NodeProto node, IReadOnlyList<long> s, int unit)
     {
@@ -38,11 +40,25 @@ internal sealed class GemmRewriter : ILayerRewriter
 
     public int[] ReadingInput(NodeProto node, IReadOnlyList<long> s, int feature)
     {
-        if (Attributes.Int(node, "transA", 0) != 0)
-            throw new InvalidOperationException($"Gemm '{node.Name}' with transA=1 reads its input transposed; outgoing weights cannot be mapped");
         int rows = (int)s[0], cols = (int)s[1];
         return Attributes.Int(node, "transB", 0) != 0
             ? Enumerable.Range(0, rows).Select(r => r * cols + feature).ToArray() // column `feature` of [N,K]
             : Enumerable.Range(feature * cols, cols).ToArray();                   // row `feature` of [K,N]
+    }
+
+    public string? Reads(NodeProto node, IReadOnlyList<long> weightShape, int input, Channels channels, long[]? inputShape) =>
+        input != 0 ? $"they are the weight operand of Gemm '{GraphIndex.DisplayName(node)}'"
+        : channels.FromEnd != 1 ? $"Gemm '{GraphIndex.DisplayName(node)}' reads them on an axis other than its features"
+        : null;
+
+    public void Follow(IUnitFlow flow, NodeProto node, int input, Channels channels) =>
+        flow.Fail($"they flow into Gemm '{GraphIndex.DisplayName(node)}' whose weights are computed from the data, which mixes units");
+
+    public double Macs(NodeProto node, Func<string, long[]?> shape)
+    {
+        var a = shape(node.Input[0]);
+        var y = shape(node.Output[0]);
+        if (a is null || y is null || a.Length != 2) return 0;
+        return y.Aggregate(1.0, (p, d) => p * d) * (Attributes.Int(node, "transA", 0) != 0 ? a[0] : a[1]);
     }
 }

@@ -1,0 +1,23 @@
+using OnnxAblation.Onnx.Proto;
+
+namespace OnnxAblation.Ablation.Ops;
+
+/// <summary>
+/// Everything the engine knows about one op type or family: how a layer's units, arriving at one of the node's
+/// inputs, appear at its outputs (unit following for zero-out, coupling and the layer's role), and what the node
+/// costs. <see cref="OpRegistry"/> holds one handler per op type; adding an op is one file.
+/// </summary>
+internal interface IOpHandler
+{
+    IReadOnlyList<string> OpTypes { get; }
+
+    /// <summary>
+    /// Units arrive at input <paramref name="input"/> of <paramref name="node"/> as <paramref name="channels"/>: call
+    /// <see cref="IUnitFlow.Continue"/> for each output they reach, <see cref="IUnitFlow.Fail"/> with the reason if the
+    /// node mixes them, or nothing if their values stop mattering (Shape reads only the shape).
+    /// </summary>
+    void Follow(IUnitFlow flow, NodeProto node, int input, Channels channels);
+
+    /// <summary>Multiply-accumulates of the node for the probed batch (0 for ops whose cost is negligible).</summary>
+    double Macs(NodeProto node, Func<string, long[]?> shape) => 0;
+}
