@@ -69,6 +69,19 @@ public sealed class Dataset
             SampleShape, ClassNames, Spec);
     }
 
+    /// <summary>
+    /// The same samples with <paramref name="classes"/> classes (at least <see cref="ClassCount"/>): a labelled test
+    /// set that lacks the last classes of a model's output. The added classes are named by their index and have no samples.
+    /// </summary>
+    public Dataset WithClassCount(int classes)
+    {
+        if (classes < ClassCount)
+            throw new DataFormatException($"{Spec}: the data has {ClassCount} classes, more than {classes}");
+        if (classes == ClassCount) return this;
+        var names = ClassNames.Concat(Enumerable.Range(ClassCount, classes - ClassCount).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        return new Dataset(Features, Labels, SampleShape, names, Spec);
+    }
+
     /// <summary>The first <paramref name="count"/> samples (all if fewer).</summary>
     public Dataset Take(int count) => count >= Count ? this : Slice(0, count);
 

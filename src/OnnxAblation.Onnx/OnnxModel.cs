@@ -77,6 +77,23 @@ public sealed class OnnxModel
 
     public OnnxModel Clone() => new(Proto.Clone(), Source);
 
+    /// <summary>
+    /// A copy whose only graph output is <paramref name="name"/>: a declared output, or any tensor a node produces
+    /// (an intermediate layer's output). Nodes only the dropped outputs need are left to ONNX Runtime to prune.
+    /// </summary>
+    public OnnxModel WithOutput(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var clone = Clone();
+        var graph = clone.Graph;
+        var declared = graph.Output.FirstOrDefault(o => o.Name == name);
+        if (declared is null && !graph.Node.Any(n => n.Output.Contains(name)))
+            throw new OnnxFormatException($"{Source}: no output or tensor named '{name}'. Outputs: {string.Join(", ", graph.Output.Select(o => o.Name))}");
+        graph.Output.Clear();
+        graph.Output.Add(declared ?? new ValueInfoProto { Name = name });
+        return clone;
+    }
+
     /// <summary>The model serialised with every tensor inline.</summary>
     public byte[] ToBytes() => Proto.ToByteArray();
 

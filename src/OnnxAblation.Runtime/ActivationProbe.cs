@@ -54,7 +54,10 @@ public static class ActivationProbe
     /// Shapes of the given tensors, of any element type, for one batch of zeros: batch 1, or the model's fixed batch
     /// size. Non-float tensors (int64 shape plumbing, booleans) are probed with their own types.
     /// </summary>
-    public static Dictionary<string, long[]> Shapes(OnnxModel model, IReadOnlyList<string> tensors, IReadOnlyList<int> sampleShape, InferenceOptions? options = null)
+    /// <param name="smallIntegers">If given, receives the values of int64 tensors of at most 64 elements (shape
+    /// plumbing such as Slice bounds computed with Shape → Gather → Div), as computed for this batch.</param>
+    public static Dictionary<string, long[]> Shapes(OnnxModel model, IReadOnlyList<string> tensors, IReadOnlyList<int> sampleShape, InferenceOptions? options = null,
+        IDictionary<string, long[]>? smallIntegers = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tensors);
@@ -73,7 +76,13 @@ public static class ActivationProbe
         using var runOptions = new RunOptions();
         using var results = session.Run(runOptions, [session.InputMetadata.Keys.Single()], [input], tensors.ToArray());
         for (int t = 0; t < tensors.Count; t++)
-            if (results[t].OnnxType == OnnxValueType.ONNX_TYPE_TENSOR) shapes[tensors[t]] = results[t].GetTensorTypeAndShape().Shape;
+        {
+            if (results[t].OnnxType != OnnxValueType.ONNX_TYPE_TENSOR) continue;
+            var info = results[t].GetTensorTypeAndShape();
+            shapes[tensors[t]] = info.Shape;
+            if (smallIntegers is not null && info.ElementDataType == TensorElementType.Int64 && info.ElementCount <= 64)
+                smallIntegers[tensors[t]] = results[t].GetTensorDataAsSpan<long>().ToArray();
+        }
         return shapes;
     }
 

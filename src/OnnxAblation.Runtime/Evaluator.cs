@@ -33,11 +33,11 @@ public static class Evaluator
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(data);
-        if (session.OutputSize < data.ClassCount)
-            throw new OnnxFormatException($"{session.Source}: model output has {session.OutputSize} values per sample, but the data has {data.ClassCount} classes");
+        if (kind == OutputKind.Features)
+            throw new OnnxFormatException($"{session.Source}: the model output is not class scores, so accuracy cannot be computed; name a class-score output with --output");
         var outputs = Predict(session, data, progress);
         if (session.OutputSize != data.ClassCount)
-            throw new OnnxFormatException($"{session.Source}: model output has {session.OutputSize} values per sample, the data '{data.Spec}' has {data.ClassCount} classes (give the class names with classes=...)");
+            throw new OnnxFormatException($"{session.Source}: model output has {session.OutputSize} values per sample, the data '{data.Spec}' has {data.ClassCount} classes (ClassScores.Fit gives the data the model's class count)");
         return Metrics.Compute(outputs, data.ClassCount, data.Labels, kind);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnnxAblation.Ablation.Units;
 
 namespace OnnxAblation.Ablation.Modes;
 
@@ -37,6 +38,16 @@ public sealed record ModeSpec(AblationMode Mode, double Parameter = 0, int Seed 
             AblationMode.Scale => new ModeSpec(mode, value),
             _ => new ModeSpec(mode),
         };
+    }
+
+    /// <summary>Why this mode cannot ablate units of <paramref name="layer"/>, or null if it can.</summary>
+    public string? Unavailable(ModelUnits units, Layer layer)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        ArgumentNullException.ThrowIfNull(layer);
+        if (Mode != AblationMode.ZeroOut) return null;
+        string? why = ModelInspection.ZeroOutProblem(layer) ?? (units.Consumers(layer).Any() ? null : "no layer reads its units");
+        return why is null ? null : $"zero-out unavailable: {why}; zero-in works";
     }
 
     public string Name => Mode switch

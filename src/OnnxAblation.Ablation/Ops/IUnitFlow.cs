@@ -10,6 +10,12 @@ internal interface IUnitFlow
     /// <summary>Shape of a tensor (batch axis included) from the shape probe, or null (the flow then fails with the reason).</summary>
     long[]? Shape(string tensor);
 
+    /// <summary>
+    /// Values of an int64 tensor: a constant, or shape plumbing computed from tensor shapes (Shape → Gather → Div),
+    /// as the shape probe saw it; null if neither.
+    /// </summary>
+    long[]? Integers(string tensor);
+
     /// <summary>The units are in <paramref name="tensor"/> as <paramref name="channels"/>; <paramref name="merged"/> when another layer's values are added to them there.</summary>
     void Continue(string tensor, Channels channels, bool merged = false);
 

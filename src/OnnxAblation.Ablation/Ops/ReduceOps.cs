@@ -18,8 +18,8 @@ internal sealed class ReduceOps : IOpHandler
         long[]? axes = Attributes.Ints(node, "axes");
         if (axes is null && node.Input.Count > 1 && node.Input[1].Length > 0)
         {
-            if (flow.Graph.ConstantOrNull(node.Input[1]) is not { } t) { flow.Fail($"{node.OpType} '{name}' has axes computed from the data"); return; }
-            axes = TensorCodec.ToInt64(t);
+            axes = flow.Integers(node.Input[1]);
+            if (axes is null) { flow.Fail($"{node.OpType} '{name}' has axes computed from the data"); return; }
         }
         int channelAxis = channels.Axis(x.Length);
         var reduced = (axes is { Length: > 0 } ? axes : Enumerable.Range(0, x.Length).Select(i => (long)i)).Select(a => a < 0 ? a + x.Length : a).ToHashSet();

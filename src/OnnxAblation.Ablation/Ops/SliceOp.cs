@@ -14,8 +14,8 @@ internal sealed class SliceOp : IOpHandler
         if (input != 0) { flow.Fail($"they are a bound of Slice '{name}'"); return; }
         var x = flow.Shape(node.Input[0]);
         if (x is null) return;
-        long[]? starts = Values(flow.Graph, node, 1, "starts"), ends = Values(flow.Graph, node, 2, "ends");
-        long[]? axes = Values(flow.Graph, node, 3, "axes"), steps = Values(flow.Graph, node, 4, "steps");
+        long[]? starts = Values(flow, node, 1, "starts"), ends = Values(flow, node, 2, "ends");
+        long[]? axes = Values(flow, node, 3, "axes"), steps = Values(flow, node, 4, "steps");
         if (starts is null || ends is null) { flow.Fail($"Slice '{name}' has bounds computed from the data"); return; }
         axes ??= Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
         int axis = channels.Axis(x.Length);
@@ -33,10 +33,10 @@ internal sealed class SliceOp : IOpHandler
     }
 
     /// <summary>Constant input <paramref name="index"/> (opset ≥ 10) or the attribute (opset &lt; 10).</summary>
-    private static long[]? Values(GraphIndex g, NodeProto node, int index, string attribute)
+    private static long[]? Values(IUnitFlow flow, NodeProto node, int index, string attribute)
     {
         if (Attributes.Ints(node, attribute) is { } a) return a;
         if (node.Input.Count <= index || node.Input[index].Length == 0) return null;
-        return g.ConstantOrNull(node.Input[index]) is { } t ? TensorCodec.ToInt64(t) : null;
+        return flow.Integers(node.Input[index]);
     }
 }

@@ -55,9 +55,16 @@ public static class StoreMerger
                     $"none of the {stores.Count} stores to merge holds the baseline (key \"{ResultExport.BaselineKey}\"): " +
                     string.Join(", ", stores.Select(s => s.Path)));
 
-            return File.Exists(output) && new FileInfo(output).Length > 0
+            var skipped = stores.SelectMany(x => x.Skipped()).DistinctBy(x => x.Layer).ToList();
+            int count = File.Exists(output) && new FileInfo(output).Length > 0
                 ? MergeInto(output, first.Metadata, records)
                 : WriteNew(output, MergedMetadata(first.Metadata, stores.Count), records);
+            if (skipped.Count > 0)
+            {
+                using var merged = ResultStore.OpenExisting(output);
+                foreach (var (layer, reason) in skipped) merged.RecordSkipped(layer, reason);
+            }
+            return count;
         }
         finally
         {

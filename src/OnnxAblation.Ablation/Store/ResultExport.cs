@@ -93,6 +93,15 @@ public static class ResultExport
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        w.WriteStartArray("skipped");
+        foreach (var (layer, reason) in store.Skipped())
+        {
+            w.WriteStartObject();
+            w.WriteString("layer", layer);
+            w.WriteString("reason", reason);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         w.WriteEndObject();
         w.Flush();
     }
@@ -131,6 +140,14 @@ public static class ResultExport
             row.Add(I(toRight));
             row.AddRange(r.ClassAccuracy.Select(D));
             row.AddRange(Deltas(r.ClassAccuracy, baseline.ClassAccuracy).Select(D));
+            WriteRow(w, row);
+        }
+        // Layers a study left out: key "skipped:LAYER", the reason in the study column, no numbers.
+        foreach (var (layer, reason) in store.Skipped())
+        {
+            row.Clear();
+            row.AddRange(["skipped:" + layer, "skipped: " + reason, layer]);
+            row.AddRange(Enumerable.Repeat("", header.Count - row.Count));
             WriteRow(w, row);
         }
         w.Flush();

@@ -300,6 +300,44 @@ public sealed class ResultStore : IDisposable
         }
     }
 
+    /// <summary>Records that a study left <paramref name="layer"/> out, and why (kept in the meta table; exports and reports show it).</summary>
+    public void RecordSkipped(string layer, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(reason);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            Guard("record skipped layer " + layer, () =>
+            {
+                using var cmd = Command("INSERT OR REPLACE INTO meta(key, value) VALUES ($k, $v)");
+                cmd.Parameters.AddWithValue("$k", SkippedPrefix + layer);
+                cmd.Parameters.AddWithValue("$v", reason);
+                cmd.ExecuteNonQuery();
+                return true;
+            });
+        }
+    }
+
+    /// <summary>Layers studies on this store left out, with the reason, by layer name.</summary>
+    public IReadOnlyList<(string Layer, string Reason)> Skipped()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            return Guard("read skipped layers", () =>
+            {
+                var list = new List<(string, string)>();
+                using var cmd = Command("SELECT key, value FROM meta WHERE key LIKE 'skipped:%' ORDER BY key");
+                using var r = cmd.ExecuteReader();
+                while (r.Read()) list.Add((r.GetString(0)[SkippedPrefix.Length..], r.GetString(1)));
+                return list;
+            });
+        }
+    }
+
+    private const string SkippedPrefix = "skipped:";
+
     /// <summary>Every stored recovery point, by run then epoch.</summary>
     public IReadOnlyList<RecoveryPoint> RecoveryPoints()
     {

@@ -13,6 +13,40 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
 {
     public bool Sharded { get; init; }
 
+    /// <summary>Layers (and groups) the last <see cref="Run"/> left out because the mode cannot ablate them, with reasons.</summary>
+    public IReadOnlyList<SkippedLayer> Skipped { get; private set; } = [];
+
+    /// <summary>Ablations (the baseline not counted) the last <see cref="Run"/> planned over all shards.</summary>
+    public int Planned { get; private set; }
+
+    /// <summary>
+    /// The definition without the layers the mode cannot ablate (and the groups that name one); they go to
+    /// <see cref="Skipped"/> and into the store's metadata, so reports and exports say what was left out and why.
+    /// </summary>
+    public StudyDefinition Feasible(StudyDefinition def)
+    {
+        ArgumentNullException.ThrowIfNull(def);
+        var named = def.SingleLayers.Concat(def.PairLayers).Concat(def.WholeLayers).Concat(def.CumulativeLayers).Concat(def.ClassTopLayers)
+            .Concat(def.Groups.SelectMany(g => g.Select(s => s.Layer))).Distinct(StringComparer.Ordinal);
+        var skipped = new List<SkippedLayer>();
+        foreach (var name in named)
+            if (planner.Mode.Unavailable(units, units[name]) is { } why) skipped.Add(new SkippedLayer(name, why));
+        Skipped = skipped;
+        foreach (var s in skipped) store.RecordSkipped(s.Layer, s.Reason);
+        if (skipped.Count == 0) return def;
+        var bad = skipped.Select(s => s.Layer).ToHashSet(StringComparer.Ordinal);
+        List<string> Keep(IEnumerable<string> layers) => layers.Where(l => !bad.Contains(l)).ToList();
+        return def with
+        {
+            SingleLayers = Keep(def.SingleLayers),
+            PairLayers = Keep(def.PairLayers),
+            WholeLayers = Keep(def.WholeLayers),
+            CumulativeLayers = Keep(def.CumulativeLayers),
+            ClassTopLayers = Keep(def.ClassTopLayers),
+            Groups = def.Groups.Where(g => !g.Any(s => bad.Contains(s.Layer))).ToList(),
+        };
+    }
+
     public IReadOnlyList<PlannedAblation> PhaseOne(StudyDefinition def)
     {
         ArgumentNullException.ThrowIfNull(def);
@@ -62,10 +96,14 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
     /// <summary>Runs both phases; returns false if phase 2 had to wait (sharded run).</summary>
     public bool Run(StudyDefinition def, IProgress<(int Done, int Total)>? progress = null)
     {
-        runner.Run(PhaseOne(def), progress);
+        def = Feasible(def);
+        var one = PhaseOne(def);
+        Planned = one.Count(p => p.Key != StudyPlanner.BaselineKey);
+        runner.Run(one, progress);
         if (Sharded) return false;
         var two = PhaseTwo(def);
         if (two is null) return false;
+        Planned += two.Count;
         runner.Run(two, progress);
         return true;
     }

@@ -10,14 +10,18 @@ namespace OnnxAblation.Ablation.Units;
 /// </summary>
 internal sealed class GraphShapes
 {
-    private GraphShapes(IReadOnlyDictionary<string, long[]>? shapes, string? problem, int batch)
+    private GraphShapes(IReadOnlyDictionary<string, long[]>? shapes, string? problem, int batch, IReadOnlyDictionary<string, long[]>? integers = null)
     {
         Known = shapes;
+        Integers = integers ?? new Dictionary<string, long[]>();
         Problem = problem;
         Batch = batch;
     }
 
     public IReadOnlyDictionary<string, long[]>? Known { get; }
+
+    /// <summary>Values of small int64 tensors (shape plumbing) seen in the probe.</summary>
+    public IReadOnlyDictionary<string, long[]> Integers { get; }
 
     /// <summary>Why shapes are unknown (null when they are known).</summary>
     public string? Problem { get; }
@@ -36,10 +40,11 @@ internal sealed class GraphShapes
         var tensors = model.Graph.Node.SelectMany(n => n.Output).Where(t => t.Length > 0 && !g.IsInitializer(t)).Distinct().ToList();
         try
         {
-            var shapes = ActivationProbe.Shapes(model, tensors, hint, new InferenceOptions { Threads = 1 });
+            var integers = new Dictionary<string, long[]>(StringComparer.Ordinal);
+            var shapes = ActivationProbe.Shapes(model, tensors, hint, new InferenceOptions { Threads = 1 }, integers);
             var input = g.RealInputs.Count == 1 ? g.DeclaredShape(g.RealInputs[0].Name) : null;
             int batch = input is { Length: > 0 } && input[0] is long b ? (int)b : 1;
-            return new GraphShapes(shapes, null, batch);
+            return new GraphShapes(shapes, null, batch, integers);
         }
         catch (Exception e) when (e is OnnxFormatException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {

@@ -50,6 +50,9 @@ public sealed class Layer
     /// <summary>Why outgoing weights of the units could not be followed, or null if they could.</summary>
     public string? OutgoingProblem { get; internal set; }
 
+    /// <summary>Op type and node where following the units stopped (with <see cref="OutgoingProblem"/>).</summary>
+    public (string OpType, string Node)? OutgoingStop { get; internal set; }
+
     /// <summary>Outgoing weights pass a residual Add, so zeroing them would also silence another layer's channel.</summary>
     public bool OutgoingMerged { get; internal set; }
 

@@ -11,12 +11,12 @@ public sealed class ModelUnits
     private readonly Dictionary<string, Layer> _byName;
     private readonly Dictionary<string, IReadOnlyDictionary<int, int[][]>> _outgoing;
 
-    internal ModelUnits(OnnxModel model, IReadOnlyList<Layer> layers, IReadOnlyList<string> problems,
+    internal ModelUnits(OnnxModel model, IReadOnlyList<Layer> layers, IReadOnlyList<UnmappedNode> problems,
         Dictionary<string, IReadOnlyDictionary<int, int[][]>> outgoing, IReadOnlyList<string> notes, GraphShapes shapes)
     {
         Model = model;
         Layers = layers;
-        Problems = problems;
+        Unmapped = problems;
         Notes = notes;
         Shapes = shapes;
         _outgoing = outgoing;
@@ -38,8 +38,11 @@ public sealed class ModelUnits
     /// <summary>Ablatable layers in graph order.</summary>
     public IReadOnlyList<Layer> Layers { get; }
 
-    /// <summary>Nodes that look like layers but cannot be mapped, each with the reason.</summary>
-    public IReadOnlyList<string> Problems { get; }
+    /// <summary>Weight-bearing nodes that are not ablatable layers, each with the reason.</summary>
+    public IReadOnlyList<UnmappedNode> Unmapped { get; }
+
+    /// <summary><see cref="Unmapped"/> as lines.</summary>
+    public IReadOnlyList<string> Problems => Unmapped.Select(u => u.ToString()).ToList();
 
     /// <summary>Layers whose units are hidden (not the classifier): the default for studies.</summary>
     public IEnumerable<Layer> HiddenLayers => Layers.Where(l => !l.IsOutputLayer);

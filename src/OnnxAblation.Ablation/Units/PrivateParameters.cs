@@ -44,9 +44,10 @@ internal static class PrivateParameters
 
         // Computed parameters (aliases, Constant nodes, Transpose of an initializer, ...): folded by ONNX Runtime.
         var computed = slots.Where(s => !g.IsInitializer(s.Node.Input[s.Input])).Select(s => s.Node.Input[s.Input]).Distinct().ToList();
-        var folded = ConstantFolder.Fold(result, computed, t => Unique(t + "_value"));
+        var folded = ConstantFolder.Fold(result, computed, t => Unique(ValueName(g, t)));
         var copies = new List<(string Original, TensorProto Copy)>();
         int sharedCount = 0;
+        var usedFolded = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (node, k) in slots)
         {
             string t = node.Input[k];
@@ -63,14 +64,14 @@ internal static class PrivateParameters
             else if (folded.TryGetValue(t, out var value))
             {
                 var copy = value.Clone();
-                copy.Name = Unique(value.Name);
+                if (!usedFolded.Add(value.Name)) copy.Name = Unique(value.Name);
                 graph.Initializer.Add(copy);
                 node.Input[k] = copy.Name;
             }
         }
         if (sharedCount > 0) said.Add($"{sharedCount} parameter inputs read a tensor shared with other nodes: each got its own copy");
         if (folded.Count > 0) said.Add($"{folded.Count} parameters computed from constants (Identity/Constant aliases, Transpose, Reshape, Cast, …) were folded into initializers");
-        int notFloat = computed.Count - folded.Count;
+        int notFloat = computed.Count(t => !folded.ContainsKey(t) && g.Consumers(t).Any(c => g.Node(c).OpType is not ("Add" or "Sub" or "Mul" or "Div")));
         if (notFloat > 0) said.Add($"{notFloat} constant parameter tensors are not float and were left as the graph computes them");
 
         // Initializers nothing reads any more are dropped; a copy whose original is gone takes the original's name back.
@@ -97,6 +98,15 @@ internal static class PrivateParameters
             said.Add($"{listed} initializers listed as graph inputs (IR < 4 style) are treated as constants");
         }
         return result;
+    }
+
+    /// <summary>A readable name for a folded parameter: its initializer and the op that made it (W_Transpose), else the tensor's own name.</summary>
+    private static string ValueName(GraphIndex g, string tensor)
+    {
+        int p = g.Producer(tensor);
+        if (p < 0) return tensor + "_value";
+        var node = g.Node(p);
+        return node.Input.Count > 0 && g.IsInitializer(node.Input[0]) ? $"{node.Input[0]}_{node.OpType}" : tensor + "_value";
     }
 
     /// <summary>Inputs of a node that hold parameters an ablation may rewrite.</summary>

@@ -15,7 +15,7 @@ public static class UnitDiscovery
         var canonical = PrivateParameters.Apply(model, out var notes);
         var g = canonical.Index();
         var graph = canonical.Graph;
-        var problems = new List<string>();
+        var problems = new List<UnmappedNode>();
         var layers = new List<Layer>();
         var names = new HashSet<string>(StringComparer.Ordinal);
 
@@ -28,7 +28,7 @@ public static class UnitDiscovery
             var d = op.Describe(node, g, out string? problem);
             if (d is null)
             {
-                if (problem is not null) problems.Add($"{node.OpType} '{display}': {problem}");
+                if (problem is not null) problems.Add(new UnmappedNode(display, node.OpType, problem));
                 continue;
             }
             var (weight, units, bias) = d.Value;
@@ -42,7 +42,7 @@ public static class UnitDiscovery
             }
             if (bias is not null && TensorCodec.ElementCount(g.InitializerOrNull(bias)!) is long bn && bn != units && bn != 1)
             {
-                problems.Add($"{node.OpType} '{display}': bias '{bias}' has {bn} elements for {units} units");
+                problems.Add(new UnmappedNode(display, node.OpType, $"bias '{bias}' has {bn} elements for {units} units"));
                 continue;
             }
             var weightShape = g.InitializerOrNull(weight)!.Dims.ToArray();
@@ -81,10 +81,11 @@ public static class UnitDiscovery
         var outgoing = new Dictionary<string, IReadOnlyDictionary<int, int[][]>>(StringComparer.Ordinal);
         foreach (var layer in layers)
         {
-            var flow = new UnitFlow(g, layerAt, shapes.Known, shapes.Problem);
+            var flow = new UnitFlow(g, layerAt, shapes);
             flow.Run(layer.UnitTensor, Channels.OneEach(layer.UnitCount, layer.Op.UnitsFromEnd(layer.WeightShape)));
             layer.OutgoingProblem = flow.Problem;
             layer.OutgoingMerged = flow.Merged;
+            layer.OutgoingStop = flow.StoppedAt;
             layer.IsOutputLayer = flow.Found.Count == 0 && flow.ReachesOutput;
             outgoing[layer.Name] = flow.Found;
         }

@@ -7,7 +7,7 @@ namespace OnnxAblation.Ablation.Units;
 /// Follows one layer's units from its unit tensor through the graph, op by op (each op's handler in
 /// <see cref="OpRegistry"/> says where they go), to the layers that read them: what zero-out rewrites.
 /// </summary>
-internal sealed class UnitFlow(GraphIndex graph, IReadOnlyDictionary<int, Layer> layerAt, IReadOnlyDictionary<string, long[]>? shapes, string? shapeProblem) : IUnitFlow
+internal sealed class UnitFlow(GraphIndex graph, IReadOnlyDictionary<int, Layer> layerAt, GraphShapes shapes) : IUnitFlow
 {
     private readonly Dictionary<int, int[][]> _found = new();
     private readonly HashSet<(string, int, bool)> _seen = new();
@@ -19,6 +19,11 @@ internal sealed class UnitFlow(GraphIndex graph, IReadOnlyDictionary<int, Layer>
     public string? Problem { get; private set; }
 
     public bool Merged { get; private set; }
+
+    /// <summary>The op type and node where following stopped first (with <see cref="Problem"/>).</summary>
+    public (string OpType, string Node)? StoppedAt { get; private set; }
+
+    private Onnx.Proto.NodeProto? _current;
 
     public bool ReachesOutput { get; private set; }
 
@@ -36,6 +41,7 @@ internal sealed class UnitFlow(GraphIndex graph, IReadOnlyDictionary<int, Layer>
             foreach (int ci in graph.Consumers(t))
             {
                 var node = graph.Node(ci);
+                _current = node;
                 for (int input = 0; input < node.Input.Count; input++)
                 {
                     if (node.Input[input] != t) continue;
@@ -56,10 +62,13 @@ internal sealed class UnitFlow(GraphIndex graph, IReadOnlyDictionary<int, Layer>
     public long[]? Shape(string tensor)
     {
         if (graph.InitializerOrNull(tensor) is { } init) return init.Dims.ToArray();
-        if (shapes is not null && shapes.TryGetValue(tensor, out var s)) return s;
-        Fail(shapeProblem ?? $"the shape of '{tensor}' is unknown");
+        if (shapes.Known is not null && shapes.Known.TryGetValue(tensor, out var s)) return s;
+        Fail(shapes.Problem ?? $"the shape of '{tensor}' is unknown");
         return null;
     }
+
+    public long[]? Integers(string tensor) =>
+        graph.ConstantOrNull(tensor) is { } t ? TensorCodec.ToInt64(t) : shapes.Integers.GetValueOrDefault(tensor);
 
     public void Continue(string tensor, Channels channels, bool merged = false)
     {
@@ -67,7 +76,12 @@ internal sealed class UnitFlow(GraphIndex graph, IReadOnlyDictionary<int, Layer>
         if (_seen.Add((tensor, channels.Key(), m))) _pending.Push((tensor, channels, m));
     }
 
-    public void Fail(string why) => Problem ??= "units' outputs cannot be followed: " + why;
+    public void Fail(string why)
+    {
+        if (Problem is not null) return;
+        Problem = "units' outputs cannot be followed: " + why;
+        if (_current is not null) StoppedAt = (_current.OpType, GraphIndex.DisplayName(_current));
+    }
 
     public void ReachOutput() => ReachesOutput = true;
 

@@ -23,7 +23,7 @@ internal static class AblateCommand
         c.SetAction(r => Run.Guarded(() =>
         {
             var model = common.LoadModel(r);
-            var data = common.LoadData(r);
+            var data = common.LoadClassData(r, model);
             var options = common.Inference(r);
             var spec = ModeSpec.Parse(r.GetValue(mode)!, seed: r.GetValue(seed));
             var found = UnitDiscovery.Discover(model, data?.SampleShape);

@@ -43,7 +43,7 @@ internal static class BenchCommand
         c.SetAction(r => Run.Guarded(() =>
         {
             var model = common.LoadModel(r);
-            var data = common.LoadData(r)!;
+            var data = common.LoadClassData(r, model)!;
             var options = common.Inference(r);
             var fast = new FastOptions { AblationsPerRun = r.GetValue(k), RowsPerRun = r.GetValue(rows), PrefixCacheBytes = r.GetValue(cacheMb) * 1024L * 1024 };
             var result = Measure(model, data, options, r.GetValue(subset), r.GetValue(torch), fast, r.GetValue(fastOnly));

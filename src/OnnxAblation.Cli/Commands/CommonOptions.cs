@@ -18,6 +18,8 @@ internal sealed class CommonOptions
 
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
 
+    public Option<string> Output { get; } = new("--output") { Description = "the graph output to study (default: the first); the others are dropped" };
+
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "samples per ONNX Runtime run", DefaultValueFactory = _ => 500 };
 
     public void AddModelAndData(Command c, bool dataRequired = true)
@@ -29,15 +31,23 @@ internal sealed class CommonOptions
         c.Options.Add(Threads);
         c.Options.Add(Device);
         c.Options.Add(BatchSize);
+        c.Options.Add(Output);
     }
 
-    public OnnxModel LoadModel(ParseResult r) => OnnxModel.Load(r.GetValue(Model)!);
+    public OnnxModel LoadModel(ParseResult r)
+    {
+        var model = OnnxModel.Load(r.GetValue(Model)!);
+        return r.GetValue(Output) is { } output ? model.WithOutput(output) : model;
+    }
 
     public Dataset? LoadData(ParseResult r)
     {
         string? spec = r.GetValue(Data);
         return spec is null ? null : DataSets.Load(spec, r.GetValue(Limit));
     }
+
+    /// <summary>The data, given the model's class count (see <see cref="ClassScores.Fit"/>); null without --data.</summary>
+    public Dataset? LoadClassData(ParseResult r, OnnxModel model) => LoadData(r) is { } data ? ClassScores.Fit(model, data) : null;
 
     public InferenceOptions Inference(ParseResult r) => new()
     {

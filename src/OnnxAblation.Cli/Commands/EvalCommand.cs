@@ -20,7 +20,7 @@ internal static class EvalCommand
         c.SetAction(r => Run.Guarded(() =>
         {
             var model = common.LoadModel(r);
-            var data = common.LoadData(r)!;
+            var data = common.LoadClassData(r, model)!;
             var options = common.Inference(r);
             var result = Run.WithProgress("evaluating", p =>
             {

@@ -6,18 +6,36 @@ using Spectre.Console;
 
 namespace OnnxAblation.Cli.Commands;
 
-/// <summary><c>onnx-ablate inspect MODEL</c>: inputs, outputs, op counts, layers and their units, parameters.</summary>
+/// <summary><c>onnx-ablate inspect MODEL</c>: inputs, outputs, op counts, layers and their units, parameters, and what cannot be ablated and why.</summary>
 internal static class InspectCommand
 {
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "ONNX model file" };
-        var c = new Command("inspect", "List a model's inputs, outputs, op counts, ablatable layers with unit counts, and parameter count");
+        var json = new Option<string>("--json") { Description = "also write the layers, units, coupled tensors and what can and cannot be ablated (and why) as JSON to this file ('-' for standard output)" };
+        var sampleShape = new Option<string>("--sample-shape") { Description = "shape of one input sample, e.g. 3,224,224, where the model's input dims are symbolic (needed to follow units through Reshape/Concat)" };
+        var c = new Command("inspect", "List a model's inputs, outputs, op counts, ablatable layers with unit counts, and what cannot be ablated and why");
         c.Arguments.Add(model);
+        c.Options.Add(json);
+        c.Options.Add(sampleShape);
         c.SetAction(r => Run.Guarded(() =>
         {
             var m = OnnxModel.Load(r.GetValue(model)!);
-            Print(m);
+            int[]? shape = r.GetValue(sampleShape) is { } s
+                ? s.Split(',', StringSplitOptions.TrimEntries).Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray() : null;
+            var units = UnitDiscovery.Discover(m, shape);
+            if (r.GetValue(json) is { } path)
+            {
+                if (path == "-")
+                {
+                    using var stdout = Console.OpenStandardOutput();
+                    ModelInspection.WriteJson(units, stdout);
+                    return 0;
+                }
+                using var f = File.Create(path);
+                ModelInspection.WriteJson(units, f);
+            }
+            Print(m, units);
             return 0;
         }));
         return c;
@@ -26,7 +44,7 @@ internal static class InspectCommand
     private static string Shape(GraphIndex g, string name) =>
         "[" + string.Join(",", (g.DeclaredShape(name) ?? []).Select(d => d?.ToString(CultureInfo.InvariantCulture) ?? "?")) + "]";
 
-    private static void Print(OnnxModel m)
+    private static void Print(OnnxModel m, ModelUnits units)
     {
         var g = m.Index();
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(m.Source)}[/]  ir_version {m.Proto.IrVersion}, opset {string.Join(", ", m.Proto.OpsetImport.Select(o => (o.Domain.Length == 0 ? "ai.onnx" : o.Domain) + " " + o.Version))}, producer {Markup.Escape(m.Proto.ProducerName)} {Markup.Escape(m.Proto.ProducerVersion)}");
@@ -35,7 +53,7 @@ internal static class InspectCommand
         long parameters = m.Graph.Initializer.Sum(TensorCodec.ElementCount);
         AnsiConsole.MarkupLine($"{m.Graph.Node.Count} nodes, {m.Graph.Initializer.Count} initializers, {parameters:N0} parameters");
         AnsiConsole.MarkupLine("ops: " + string.Join(", ", m.Graph.Node.GroupBy(n => n.OpType).OrderByDescending(x => x.Count()).Select(x => $"{x.Key}×{x.Count()}")));
-        var units = UnitDiscovery.Discover(m);
+        foreach (var n in units.Notes) AnsiConsole.MarkupLine($"[grey]note[/] {Markup.Escape(n)}");
         var t = new Table().AddColumns("#", "layer", "op", "weight", "shape", "units", "bias", "BatchNorm", "role", "outgoing");
         foreach (var l in units.Layers)
         {
@@ -43,12 +61,15 @@ internal static class InspectCommand
                 : string.Join(", ", units.Consumers(l).Select(x => x.Name)) is { Length: > 0 } s ? Markup.Escape(s) + (l.OutgoingMerged ? " (via residual Add)" : "") : "-";
             t.AddRow(l.Position.ToString(CultureInfo.InvariantCulture), Markup.Escape(l.Name), l.OpType, Markup.Escape(l.WeightName),
                 Markup.Escape("[" + string.Join(",", l.WeightShape) + "]"), l.UnitCount.ToString(CultureInfo.InvariantCulture),
-                Markup.Escape(l.BiasName ?? "-"), l.BatchNormNodeIndex is int b ? Markup.Escape(GraphIndex.DisplayName(m.Graph.Node[b])) : "-",
+                Markup.Escape(l.BiasName ?? "-"), l.BatchNormNodeIndex is int b ? Markup.Escape(GraphIndex.DisplayName(units.Model.Graph.Node[b])) : l.AffineTensors.Count > 0 ? "Mul/Add" : "-",
                 l.IsOutputLayer ? "output" : "hidden", outgoing);
         }
         AnsiConsole.Write(t);
         foreach (var l in units.Layers.Where(l => l.OutgoingProblem is not null))
             AnsiConsole.MarkupLine($"[yellow]note[/] {Markup.Escape(l.Name)}: {Markup.Escape(l.OutgoingProblem!)} (zero-out unavailable; zero-in works)");
-        foreach (var p in units.Problems) AnsiConsole.MarkupLine($"[yellow]not ablatable[/] {Markup.Escape(p)}");
+        foreach (var (op, layers) in ModelInspection.StopsByOp(units))
+            AnsiConsole.MarkupLine($"[yellow]stops at {Markup.Escape(op)}[/]: zero-out unavailable for {layers.Count} layer(s): {Markup.Escape(string.Join(", ", layers.Take(6)))}{(layers.Count > 6 ? ", …" : "")}");
+        foreach (var p in units.Unmapped) AnsiConsole.MarkupLine($"[yellow]not ablatable[/] {Markup.Escape(p.ToString())}");
+        AnsiConsole.MarkupLine($"{units.Layers.Count} ablatable layers ({units.HiddenLayers.Count()} hidden), {units.Layers.Sum(l => l.UnitCount):N0} units; {units.Unmapped.Count} weight-bearing nodes not ablatable");
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using OnnxAblation.Runtime;
 using OnnxAblation.Ablation.Modes;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Studies;
@@ -45,8 +46,8 @@ internal static class RecoverCommand
         c.SetAction(r => Run.Guarded(() =>
         {
             var m = OnnxModel.Load(r.GetValue(model)!);
-            var trainData = DataSets.Load(r.GetValue(train)!, r.GetValue(trainLimit));
-            var testData = DataSets.Load(r.GetValue(test)!, r.GetValue(testLimit));
+            var trainData = ClassScores.Fit(m, DataSets.Load(r.GetValue(train)!, r.GetValue(trainLimit)));
+            var testData = ClassScores.Fit(m, DataSets.Load(r.GetValue(test)!, r.GetValue(testLimit)));
             var found = UnitDiscovery.Discover(m, trainData.SampleShape);
             var spec = ModeSpec.Parse(r.GetValue(mode)!);
             var planner = new StudyPlanner(found, spec);

@@ -47,7 +47,7 @@ internal static class StudyCommand
                 using var w = new StreamWriter(path);
                 StudyReport.Print(ctx, def, w);
             }
-            return 0;
+            return StudyOutcome.ExitCode(orchestrator, r.GetValue(layers) is not null || r.GetValue(pairs) is not null and not "none", ctx.Store.Path, Console.Error);
         }));
         return c;
     }

@@ -7,9 +7,10 @@ namespace OnnxAblation.Cli.Commands;
 /// <summary>Writes a study's findings as Markdown: baseline, single units, class-selective units, pairs, layers, curves, per-class top/bottom-N.</summary>
 internal static class StudyReport
 {
-    private static string P(double fraction) => (fraction * 100).ToString("F2", CultureInfo.InvariantCulture);
+    // A class without samples in the data has no accuracy (NaN): shown as n/a.
+    private static string P(double fraction) => double.IsNaN(fraction) ? "n/a" : (fraction * 100).ToString("F2", CultureInfo.InvariantCulture);
 
-    private static string D(double fraction) => (fraction * 100).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture);
+    private static string D(double fraction) => double.IsNaN(fraction) ? "n/a" : (fraction * 100).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture);
 
     public static void Print(StudyContext ctx, StudyDefinition def, TextWriter w)
     {
@@ -24,6 +25,15 @@ internal static class StudyReport
         w.WriteLine($"Baseline accuracy **{P(a.Baseline.Accuracy)}%**; per class: " +
                     string.Join(", ", a.Baseline.ClassAccuracy.Select((x, c) => $"{c}: {P(x)}%")));
         w.WriteLine();
+        var skipped = ctx.Store.Skipped();
+        if (skipped.Count > 0 || ctx.Units.Unmapped.Count > 0)
+        {
+            w.WriteLine("## Not ablated, and why");
+            w.WriteLine();
+            foreach (var (layer, reason) in skipped) w.WriteLine($"- layer `{layer}`: {reason}");
+            foreach (var u in ctx.Units.Unmapped) w.WriteLine($"- {u.OpType} `{u.Node}`: {u.Reason}");
+            w.WriteLine();
+        }
         foreach (var layer in def.SingleLayers)
         {
             var singles = Enumerable.Range(0, ctx.Units[layer].UnitCount)

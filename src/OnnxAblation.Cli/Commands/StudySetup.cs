@@ -29,6 +29,7 @@ internal static class StudySetup
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(mode);
+        data = ClassScores.Fit(model, data);
         var units = UnitDiscovery.Discover(model, data.SampleShape);
         UnitMeans? means = mode.Mode == AblationMode.Mean ? UnitMeans.Compute(units, units.Layers, data, options) : null;
         var meta = new StoreMetadata

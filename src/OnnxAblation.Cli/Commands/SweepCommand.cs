@@ -33,7 +33,7 @@ internal static class SweepCommand
             Run.WithProgress($"sweep ({ctx.Evaluator.Name})", p => orchestrator.Run(def, p));
             so.Export(r, ctx.Store);
             StudyReport.Print(ctx, def, Console.Out);
-            return 0;
+            return StudyOutcome.ExitCode(orchestrator, r.GetValue(layers) is not null || def.Groups.Count > 0, ctx.Store.Path, Console.Error);
         }));
         return c;
     }
