@@ -34,10 +34,10 @@ public static class Ablator
                     case AblationMode.ZeroOut:
                         if (layer.OutgoingMerged)
                             throw new AblationException($"zero-out of '{layer.Name}': its units are added to another layer's channels (residual Add) before being read, so zeroing outgoing weights would silence those too; use zero-in");
-                        var outgoing = units.Outgoing(layer, u);
-                        if (outgoing.Count == 0)
+                        if (!units.Consumers(layer).Any())
                             throw new AblationException($"zero-out of '{layer.Name}': no layer reads its units (it is the output layer); use zero-in");
-                        foreach (var s in outgoing) edits.Set(s, 0f);
+                        // A unit that a Slice drops reaches no layer: its zero-out rewrites nothing, as zeroing it changes nothing.
+                        foreach (var s in units.Outgoing(layer, u)) edits.Set(s, 0f);
                         break;
                     case AblationMode.Mean:
                         if (means is null) throw new AblationException("mean ablation needs unit means computed on the data");
