@@ -42,7 +42,7 @@ internal static class EvalCommand
         var t = new Table().AddColumns("class", "name", "samples", "accuracy", "mean loss");
         for (int c = 0; c < r.Classes; c++)
             t.AddRow(c.ToString(CultureInfo.InvariantCulture), Markup.Escape(data.ClassNames[c]), r.ClassCount[c].ToString(CultureInfo.InvariantCulture),
-                $"{r.ClassAccuracy[c] * 100:F2}%", r.ClassMeanLoss[c].ToString("F4", CultureInfo.InvariantCulture));
+                r.ClassCount[c] == 0 ? "n/a (no samples)" : $"{r.ClassAccuracy[c] * 100:F2}%", r.ClassCount[c] == 0 ? "n/a" : r.ClassMeanLoss[c].ToString("F4", CultureInfo.InvariantCulture));
         AnsiConsole.Write(t);
         var cm = new Table().Title("confusion (rows: true, columns: predicted)").AddColumn("");
         for (int c = 0; c < r.Classes; c++) cm.AddColumn(c.ToString(CultureInfo.InvariantCulture));
