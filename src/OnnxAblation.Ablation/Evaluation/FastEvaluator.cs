@@ -218,8 +218,7 @@ public sealed class FastEvaluator : IAblationEvaluator
                 crossing[i] = new TensorBuffer([b, .. _cut.SampleShapes[i]]);
                 prefixOut.Add((_cut.Crossing[i], crossing[i]));
             }
-            var u = _cut.SampleShapes[0];
-            var mask = new TensorBuffer([_cut.K, 1, u[0], .. Enumerable.Repeat(1L, u.Length - 1)]);
+            var mask = new TensorBuffer(_cut.MaskShape);
             var output = new TensorBuffer(_cut.K * b, _classes);
             string inputName = _cut.Prefix.Graph.Input.First(v => !_cut.Prefix.Graph.Initializer.Any(t => t.Name == v.Name)).Name;
             x = new Buffers
@@ -238,7 +237,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         public void Evaluate(IReadOnlyList<IReadOnlyList<int>> ablations, Action<int, EvaluationResult> onResult)
         {
             _calls++;
-            int n = _data.Count, k = _cut.K, c = (int)_cut.SampleShapes[0][0];
+            int n = _data.Count, k = _cut.K, c = (int)_cut.SampleShapes[0][_cut.UnitAxis];
             int chunk = Math.Max(1, Math.Min(n, _rowsPerRun / k));
             // Ablations per group: their outputs for every sample are kept until the group is scored.
             long perAblation = (long)n * _classes * sizeof(float);

@@ -9,14 +9,16 @@ namespace OnnxAblation.Ablation.Evaluation;
 /// A model cut right after a layer's unit tensor U: the prefix computes every tensor that crosses the cut
 /// (U, residual branches, the input where it is reused) once per data chunk; the suffix takes them plus a
 /// per-ablation channel mask and evaluates K ablations × B samples in one run:
-/// U' = reshape(unsqueeze(U, 0) · mask[K,1,C,1..], [K·B, C, ..]); other crossing tensors are repeated K times.
+/// U' = reshape(unsqueeze(U, 0) · mask[K,1,C,1..], [K·B, C, ..]) (C on the units' axis: 1 for NCHW, last for
+/// [B, T, C]); other crossing tensors are repeated K times.
 /// </summary>
 internal sealed class GraphCut
 {
     public const string MaskName = "ablation.mask";
 
-    private GraphCut(Layer layer, OnnxModel prefix, OnnxModel suffix, IReadOnlyList<string> crossing, IReadOnlyList<long[]> sampleShapes, string? graphInput, int k)
+    private GraphCut(Layer layer, OnnxModel prefix, OnnxModel suffix, IReadOnlyList<string> crossing, IReadOnlyList<long[]> sampleShapes, string? graphInput, int k, int unitAxis)
     {
+        UnitAxis = unitAxis;
         Layer = layer;
         Prefix = prefix;
         Suffix = suffix;
@@ -40,6 +42,12 @@ internal sealed class GraphCut
 
     /// <summary>The model input, if the suffix reads it directly (it is then fed from the data, not the prefix).</summary>
     public string? GraphInput { get; }
+
+    /// <summary>The axis of the unit tensor (per sample, no batch axis) that holds the units.</summary>
+    public int UnitAxis { get; }
+
+    /// <summary>Shape of the mask input: [K, 1, …] with the units on <see cref="UnitAxis"/> and 1 elsewhere.</summary>
+    public long[] MaskShape => [K, 1, .. SampleShapes[0].Select((d, i) => i == UnitAxis ? d : 1L)];
 
     /// <summary>Ablations per suffix run.</summary>
     public int K { get; }
@@ -82,13 +90,19 @@ internal sealed class GraphCut
             if (s.Length < 2 || s[0] != 2) { reason = $"tensor '{t}' crossing the cut has no batch axis (shape [{string.Join(",", s)}] for 2 samples)"; return null; }
             sampleShapes.Add(s[1..]);
         }
-        if (sampleShapes[0][0] != layer.UnitCount) { reason = $"unit tensor '{u}' has {sampleShapes[0][0]} channels, not {layer.UnitCount}"; return null; }
+        // the units' axis in a sample (no batch axis): channels of NCHW, the last axis of [B, T, C]
+        int unitAxis = sampleShapes[0].Length - layer.Op.UnitsFromEnd(layer.WeightShape);
+        if (unitAxis < 0 || sampleShapes[0][unitAxis] != layer.UnitCount)
+        {
+            reason = $"unit tensor '{u}' of shape [{string.Join(",", sampleShapes[0])}] per sample does not hold the {layer.UnitCount} units where the layer puts them";
+            return null;
+        }
         string? graphInput = crossing.FirstOrDefault(realInputs.Contains);
         int opset = (int)(model.Proto.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 13);
         var prefix = BuildPrefix(model, prefixNodes, crossing.Where(t => !realInputs.Contains(t)).ToList());
-        var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, k, opset);
+        var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, unitAxis, k, opset);
         reason = null;
-        return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k);
+        return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k, unitAxis);
     }
 
     private static Dictionary<string, long[]> ProbeShapes(OnnxModel model, List<string> tensors, IReadOnlyList<int> sampleShape)
@@ -167,7 +181,7 @@ internal sealed class GraphCut
         return OnnxModel.FromProto(m.Proto, model.Source + " [prefix]");
     }
 
-    private static OnnxModel BuildSuffix(OnnxModel model, List<int> suffixNodes, List<string> crossing, List<long[]> shapes, int k, int opset)
+    private static OnnxModel BuildSuffix(OnnxModel model, List<int> suffixNodes, List<string> crossing, List<long[]> shapes, int unitAxis, int k, int opset)
     {
         var m = model.Clone();
         var graph = m.Graph;
@@ -185,7 +199,7 @@ internal sealed class GraphCut
             string rep;
             if (c == 0)
             {
-                long[] maskShape = [k, 1, s[0], .. Enumerable.Repeat(1L, s.Length - 1)];
+                long[] maskShape = [k, 1, .. s.Select((d, i) => i == unitAxis ? d : 1L)];
                 graph.Input.Add(new ValueInfoProto { Name = MaskName, Type = FloatValue(MaskName, null).Type });
                 graph.Input[^1].Type.TensorType.Shape = new TensorShapeProto();
                 foreach (long d in maskShape) graph.Input[^1].Type.TensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });

@@ -105,4 +105,32 @@ public class FastPathEqualityTests
     {
         public static Arbitrary<int> Seeds() => Arb.From(Gen.Choose(1, 1_000_000));
     }
+
+    /// <summary>Token MLP as transformers have it: [N, T, C] activations whose units lie on the last axis.</summary>
+    [Fact]
+    public void Token_mlp_units_on_the_last_axis_take_the_fast_path_with_identical_predictions()
+    {
+        var rng = new Random(5);
+        float[] V(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var b = new GraphBuilder().Input("x", -1, 12).Output("y", -1, 3);
+        string tokens = b.Node("Reshape", ["x", b.InitInt64("tokens", [3], -1, 3, 4)], name: "to_tokens");
+        string h = b.Node("Add", [b.Node("MatMul", [tokens, b.Init("w1", [4, 6], V(24))], name: "mlp1"), b.Init("b1", [6], V(6))], name: "mlp1_bias");
+        string h2 = b.Node("MatMul", [b.Node("Relu", [h]), b.Init("w2", [6, 4], V(24))], name: "mlp2");
+        string pooled = b.Node("ReduceMean", [h2], name: "pool_tokens", attributes: [("axes", new long[] { 1 }), ("keepdims", 0L)]);
+        b.Node("Gemm", [pooled, b.Init("head", [3, 4], V(12))], output: "y", name: "head", attributes: ("transB", 1L));
+        var model = b.Build();
+        var data = new OnnxAblation.Data.Dataset(V(29 * 12), Enumerable.Range(0, 29).Select(i => i % 3).ToArray(), [12], ["a", "b", "c"], "<tokens>");
+        var units = UnitDiscovery.Discover(model, data.SampleShape);
+        var ablations = new List<IReadOnlyList<UnitSet>>();
+        foreach (var l in new[] { "mlp1", "mlp2" })
+            for (int u = 0; u < units[l].UnitCount; u++) ablations.Add([new UnitSet(l, [u])]);
+        var (fast, reference, fe) = Both(units, data, ablations, new FastOptions { AblationsPerRun = 2, RowsPerRun = 16 });
+        Assert.Empty(fe.Notes);
+        Assert.Equal(ablations.Count, fe.FastCount);
+        for (int i = 0; i < ablations.Count; i++)
+        {
+            Assert.True(reference[i].Predicted.SequenceEqual(fast[i].Predicted), $"{ablations[i][0]}: predictions differ");
+            Assert.Equal(reference[i].MeanLoss, fast[i].MeanLoss, 4);
+        }
+    }
 }
