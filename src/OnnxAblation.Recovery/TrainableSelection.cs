@@ -1,4 +1,5 @@
 using OnnxAblation.Ablation.Store;
+using OnnxAblation.Ablation.Ops;
 using OnnxAblation.Ablation.Units;
 using OnnxAblation.Onnx;
 using OnnxAblation.Onnx.Proto;
@@ -46,14 +47,7 @@ internal static class TrainableSelection
         return chosen;
     }
 
-    private static IEnumerable<int> LearnableInputs(NodeProto node) => node.OpType switch
-    {
-        "Gemm" => [0, 1, 2],
-        "MatMul" => [0, 1],
-        "Conv" or "ConvTranspose" => [1, 2],
-        "BatchNormalization" => [1, 2],
-        _ => [],
-    };
+    private static IEnumerable<int> LearnableInputs(NodeProto node) => OpParameters.Trainable(node);
 
     /// <summary>Weight, bias and coupled BatchNorm scale/shift of a layer.</summary>
     private static IEnumerable<string> LayerTensors(OnnxModel model, Layer layer)

@@ -14,6 +14,11 @@ internal sealed class BinaryOps : IOpHandler
 {
     public IReadOnlyList<string> OpTypes => ["Add", "Sub", "Mul", "Div", "Sum", "Max", "Min", "Mean"];
 
+    /// <summary>A constant operand (a per-channel scale or shift: BatchNorm written as Mul + Add, a bias Add) is a parameter; recovery does not train it.</summary>
+    public IReadOnlyList<int> ParameterInputs(NodeProto node) => node.OpType is "Add" or "Sub" or "Mul" or "Div" && node.Input.Count == 2 ? [0, 1] : [];
+
+    public IReadOnlyList<int> TrainableInputs(NodeProto node) => [];
+
     public void Follow(IUnitFlow flow, NodeProto node, int input, Channels channels)
     {
         bool othersConstant = node.Input.Where((t, i) => i != input && t != node.Input[input] && t.Length > 0).All(flow.Graph.IsConstant);

@@ -11,6 +11,8 @@ internal sealed class ConvTransposeOp : ILayerOp
     public (string Weight, int Units, string? Bias)? Describe(NodeProto node, GraphIndex graph, out string? problem) =>
         ConvWeights.Describe(node, graph, (w, group) => (int)(w.Dims[1] * group), "input channels", out problem);
 
+    public IReadOnlyList<int> ParameterInputs(NodeProto node) => [1, 2];
+
     public int UnitsFromEnd(IReadOnlyList<long> weightShape) => weightShape.Count - 1;
 
     public int[] Incoming(NodeProto node, IReadOnlyList<long> s, int unit)

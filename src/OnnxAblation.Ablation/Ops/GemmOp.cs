@@ -28,6 +28,8 @@ internal sealed class GemmOp : ILayerOp
         return (w.Name, units, bias);
     }
 
+    public IReadOnlyList<int> ParameterInputs(NodeProto node) => [0, 1, 2];
+
     public int UnitsFromEnd(IReadOnlyList<long> weightShape) => 1;
 
     public int[] Incoming(NodeProto node, IReadOnlyList<long> s, int unit)

@@ -18,6 +18,15 @@ internal interface IOpHandler
     /// </summary>
     void Follow(IUnitFlow flow, NodeProto node, int input, Channels channels);
 
+    /// <summary>
+    /// Inputs that hold parameters (weights, biases, normalisation constants) when they are constants: what an
+    /// ablation may rewrite, so discovery gives each its own initializer.
+    /// </summary>
+    IReadOnlyList<int> ParameterInputs(NodeProto node) => [];
+
+    /// <summary>Inputs that recovery training may learn (BatchNorm's running statistics are parameters, not learned).</summary>
+    IReadOnlyList<int> TrainableInputs(NodeProto node) => ParameterInputs(node);
+
     /// <summary>Multiply-accumulates of the node for the probed batch (0 for ops whose cost is negligible).</summary>
     double Macs(NodeProto node, Func<string, long[]?> shape) => 0;
 }

@@ -26,6 +26,8 @@ internal sealed class MatMulOp : ILayerOp
         return (w.Name, (int)w.Dims[1], null);
     }
 
+    public IReadOnlyList<int> ParameterInputs(NodeProto node) => [0, 1];
+
     public int UnitsFromEnd(IReadOnlyList<long> weightShape) => 1;
 
     public int[] Incoming(NodeProto node, IReadOnlyList<long> s, int unit)

@@ -16,6 +16,15 @@ internal sealed class SpatialOps : IOpHandler
         "Upsample", "Pad", "BatchNormalization", "InstanceNormalization", "MaxRoiPool",
     ];
 
+    public IReadOnlyList<int> ParameterInputs(NodeProto node) => node.OpType switch
+    {
+        "BatchNormalization" => [1, 2, 3, 4],
+        "InstanceNormalization" => [1, 2],
+        _ => [],
+    };
+
+    public IReadOnlyList<int> TrainableInputs(NodeProto node) => node.OpType is "BatchNormalization" or "InstanceNormalization" ? [1, 2] : [];
+
     public void Follow(IUnitFlow flow, NodeProto node, int input, Channels channels)
     {
         string name = GraphIndex.DisplayName(node);

@@ -26,7 +26,7 @@ internal static class PrivateParameters
         foreach (int i in g.TopologicalOrder)
         {
             var node = graph.Node[i];
-            foreach (int k in Slots(node, g))
+            foreach (int k in Ops.OpParameters.Rewritable(node))
                 if (k < node.Input.Count && node.Input[k].Length > 0 && g.IsConstant(node.Input[k])) slots.Add((node, k));
         }
         var uses = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -109,13 +109,4 @@ internal static class PrivateParameters
         return node.Input.Count > 0 && g.IsInitializer(node.Input[0]) ? $"{node.Input[0]}_{node.OpType}" : tensor + "_value";
     }
 
-    /// <summary>Inputs of a node that hold parameters an ablation may rewrite.</summary>
-    private static IEnumerable<int> Slots(NodeProto node, GraphIndex g) => node.OpType switch
-    {
-        "Gemm" or "Conv" or "ConvTranspose" => [1, 2],
-        "MatMul" => [0, 1],
-        "BatchNormalization" => [1, 2, 3, 4],
-        "Add" or "Sub" or "Mul" or "Div" when node.Input.Count == 2 && g.IsConstant(node.Input[0]) != g.IsConstant(node.Input[1]) => [0, 1],
-        _ => [],
-    };
 }
