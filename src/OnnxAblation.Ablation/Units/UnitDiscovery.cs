@@ -90,6 +90,8 @@ public static class UnitDiscovery
             outgoing[layer.Name] = flow.Found;
         }
         var allNotes = notes.ToList();
+        if (g.RealInputs.Count == 1 && g.DeclaredShape(g.RealInputs[0].Name) is [long fixedBatch, ..])
+            allNotes.Add($"the model fixes its batch size to {fixedBatch}: data is evaluated in batches of {fixedBatch}");
         if (shapes.Problem is not null) allNotes.Add(shapes.Problem + "; units are followed only where no shape is needed");
         return new ModelUnits(canonical, layers, problems, outgoing, allNotes, shapes);
     }
