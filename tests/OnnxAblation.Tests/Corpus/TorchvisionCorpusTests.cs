@@ -113,6 +113,29 @@ public class TorchvisionCorpusTests
             Assert.True(fastCount > 0, $"{file}: no zero-in ablation took the fast path: {string.Join("; ", notes)}");
     }
 
+    /// <summary>
+    /// Discovery accounts for every weight-bearing node (a Conv/ConvTranspose/Gemm/MatMul with a constant operand):
+    /// an ablatable layer, or not with a specific reason — never "shared" or "not an initializer".
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ModelFiles))]
+    public void Every_weight_bearing_node_is_a_layer_or_has_a_specific_reason(string file)
+    {
+        using var doc = TorchvisionCorpus.LoadOracle();
+        var root = doc.RootElement;
+        var (_, record) = TorchvisionCorpus.Find(root, file);
+        var model = OnnxModel.Load(TorchvisionCorpus.RequireFile(record));
+        var units = UnitDiscovery.Discover(model, TorchvisionCorpus.LoadData(root).SampleShape);
+        var g = units.Model.Index();
+        var weightBearing = units.Model.Graph.Node
+            .Where(n => n.OpType is "Conv" or "ConvTranspose" or "Gemm" or "MatMul" && n.Input.Take(2).Any(g.IsConstant))
+            .Select(GraphIndex.DisplayName).ToHashSet(StringComparer.Ordinal);
+        var accounted = units.Layers.Select(l => GraphIndex.DisplayName(units.Model.Graph.Node[l.NodeIndex])).Concat(units.Unmapped.Select(u => u.Node)).ToList();
+        Assert.Equal(weightBearing.Order(StringComparer.Ordinal), accounted.Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(units.Unmapped, u => u.Reason.Contains("shared", StringComparison.Ordinal) || u.Reason.Contains("not an initializer", StringComparison.Ordinal));
+        Assert.DoesNotContain(units.Layers, l => l.OutgoingProblem is { } p && (p.Contains("shared", StringComparison.Ordinal) || p.Contains("unknown", StringComparison.Ordinal)));
+    }
+
     /// <summary>ONNX Runtime on the unablated file gives PyTorch's predictions: the corpus and the oracle agree.</summary>
     [Theory]
     [MemberData(nameof(ModelFiles))]
