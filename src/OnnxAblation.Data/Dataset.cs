@@ -46,6 +46,13 @@ public sealed class Dataset
 
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>
+    /// False for inputs without labels (<c>npy:X.npy</c>, an image folder without class sub-folders, IDX images
+    /// without a labels file): where the model outputs class scores, its own intact predictions become the labels
+    /// (accuracy is then agreement with the intact model).
+    /// </summary>
+    public bool IsLabelled { get; init; } = true;
+
     /// <summary>The data spec this set was loaded from (stored with results).</summary>
     public string Spec { get; }
 
@@ -66,7 +73,7 @@ public sealed class Dataset
         return new Dataset(
             Features.AsSpan(start * SampleSize, count * SampleSize).ToArray(),
             Labels.AsSpan(start, count).ToArray(),
-            SampleShape, ClassNames, Spec);
+            SampleShape, ClassNames, Spec) { IsLabelled = IsLabelled };
     }
 
     /// <summary>
@@ -79,8 +86,12 @@ public sealed class Dataset
             throw new DataFormatException($"{Spec}: the data has {ClassCount} classes, more than {classes}");
         if (classes == ClassCount) return this;
         var names = ClassNames.Concat(Enumerable.Range(ClassCount, classes - ClassCount).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
-        return new Dataset(Features, Labels, SampleShape, names, Spec);
+        return new Dataset(Features, Labels, SampleShape, names, Spec) { IsLabelled = IsLabelled };
     }
+
+    /// <summary>The same samples labelled by <paramref name="labels"/> in <paramref name="classNames"/> (a model's predictions for unlabelled inputs).</summary>
+    public Dataset WithLabels(int[] labels, IReadOnlyList<string> classNames) =>
+        new(Features, labels, SampleShape, classNames, Spec) { IsLabelled = false };
 
     /// <summary>The first <paramref name="count"/> samples (all if fewer).</summary>
     public Dataset Take(int count) => count >= Count ? this : Slice(0, count);

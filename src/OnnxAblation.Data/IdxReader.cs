@@ -15,7 +15,12 @@ internal static class IdxReader
 
     public static RawData Load(DataSpec spec, int? limit)
     {
-        (string images, string labels) = ResolvePaths(spec);
+        (string images, string? labels) = ResolvePaths(spec);
+        if (labels is null)
+        {
+            (float[] x, int r, int c) = ReadImages(images, -1, limit ?? int.MaxValue, "");
+            return new RawData(x, new int[x.Length / (r * c)], [1, r, c], 1, ClassCountFixed: false, Labelled: false);
+        }
         byte[] labelBytes = ReadLabels(labels);
         int count = labelBytes.Length;
         int n = Math.Min(count, limit ?? int.MaxValue);
@@ -31,8 +36,8 @@ internal static class IdxReader
         return new RawData(features, labelInts, [1, rows, cols], max + 1, ClassCountFixed: false);
     }
 
-    /// <summary><c>PREFIX</c> → PREFIX-images-idx3-ubyte[.gz] + PREFIX-labels-idx1-ubyte[.gz]; or <c>IMAGES,LABELS</c>.</summary>
-    private static (string Images, string Labels) ResolvePaths(DataSpec spec)
+    /// <summary><c>PREFIX</c> → PREFIX-images-idx3-ubyte[.gz] + PREFIX-labels-idx1-ubyte[.gz] (no labels file: unlabelled); or <c>IMAGES,LABELS</c>.</summary>
+    private static (string Images, string? Labels) ResolvePaths(DataSpec spec)
     {
         string[] parts = spec.PathParts();
         if (parts.Length == 2)
@@ -43,8 +48,9 @@ internal static class IdxReader
         }
         if (parts.Length != 1)
             throw new DataFormatException($"{spec.Text}: expected idx:PREFIX or idx:IMAGES_FILE,LABELS_FILE");
-        return (FindWithOptionalGz(parts[0] + "-images-idx3-ubyte", spec.Text),
-                FindWithOptionalGz(parts[0] + "-labels-idx1-ubyte", spec.Text));
+        string images = FindWithOptionalGz(parts[0] + "-images-idx3-ubyte", spec.Text);
+        string labels = parts[0] + "-labels-idx1-ubyte";
+        return (images, File.Exists(labels) ? labels : File.Exists(labels + ".gz") ? labels + ".gz" : null);
     }
 
     private static string FindWithOptionalGz(string path, string spec)
@@ -87,7 +93,8 @@ internal static class IdxReader
             int count = ReadDim(header[4..], path, "image count");
             int rows = ReadDim(header[8..], path, "row count");
             int cols = ReadDim(header[12..], path, "column count");
-            if (count != labelCount)
+            if (labelCount < 0) n = Math.Min(n, count);
+            else if (count != labelCount)
                 throw new DataFormatException($"'{path}' has {count} images but '{labelsPath}' has {labelCount} labels");
             if (rows == 0 || cols == 0)
                 throw new DataFormatException($"'{path}': images of size {rows}×{cols}");

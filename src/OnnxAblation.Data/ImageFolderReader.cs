@@ -22,11 +22,19 @@ internal static class ImageFolderReader
 
         string[] classDirs = Directory.GetDirectories(root);
         Array.Sort(classDirs, StringComparer.Ordinal);
-        if (classDirs.Length == 0)
-            throw new DataFormatException($"{spec.Text}: '{root}' has no class sub-folders (expected one sub-folder of images per class)");
-        var classNames = classDirs.Select(d => Path.GetFileName(d)).ToArray();
+        bool labelled = classDirs.Length > 0;
+        var classNames = labelled ? classDirs.Select(d => Path.GetFileName(d)).ToArray() : ["0"];
 
         var files = new List<(string File, int Label)>();
+        if (!labelled)
+        {
+            // no class sub-folders: the images of the folder itself, unlabelled
+            string[] loose = Directory.GetFiles(root).Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).ToArray();
+            if (loose.Length == 0)
+                throw new DataFormatException($"{spec.Text}: '{root}' has neither class sub-folders nor PNG/JPEG images");
+            Array.Sort(loose, StringComparer.Ordinal);
+            files.AddRange(loose.Select(f => (f, 0)));
+        }
         for (int c = 0; c < classDirs.Length; c++)
         {
             string[] images = Directory.GetFiles(classDirs[c])
@@ -55,7 +63,9 @@ internal static class ImageFolderReader
             CopyPixels(resized ?? bitmap, rgb, features.AsSpan(i * channels * width * height, channels * width * height));
             labels[i] = files[i].Label;
         }
-        return new RawData(features ?? [], labels, [channels, height, width], classDirs.Length, ClassCountFixed: true, classNames);
+        return labelled
+            ? new RawData(features ?? [], labels, [channels, height, width], classDirs.Length, ClassCountFixed: true, classNames)
+            : new RawData(features ?? [], labels, [channels, height, width], 1, ClassCountFixed: false, Labelled: false);
     }
 
     private static bool ParseColor(DataSpec spec) => (spec.Get("color") ?? "gray").ToLowerInvariant() switch

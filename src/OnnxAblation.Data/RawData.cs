@@ -7,10 +7,12 @@ namespace OnnxAblation.Data;
 /// <param name="ClassCount">Number of classes: fixed by the format (sub-folders, digits) or inferred (max label + 1 over the whole file).</param>
 /// <param name="ClassCountFixed">True when the format fixes the class count (then a <c>classes=</c> list must match it exactly).</param>
 /// <param name="ClassNames">Names given by the format itself (sub-folder names), or null for "0".."K-1".</param>
+/// <param name="Labelled">False for inputs without labels (labels are then all 0 until a model supplies its own predictions).</param>
 internal sealed record RawData(
     float[] Features,
     int[] Labels,
     int[] SampleShape,
     int ClassCount,
     bool ClassCountFixed,
-    IReadOnlyList<string>? ClassNames = null);
+    IReadOnlyList<string>? ClassNames = null,
+    bool Labelled = true);

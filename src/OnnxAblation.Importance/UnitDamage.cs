@@ -4,7 +4,8 @@ namespace OnnxAblation.Importance;
 
 /// <summary>Measured damage of ablating each unit of a layer alone (index = unit; NaN where not measured).</summary>
 /// <param name="Layer">Layer name.</param>
-/// <param name="AccuracyDrop">Baseline accuracy − accuracy with the unit ablated.</param>
+/// <param name="AccuracyDrop">The unit's impact: baseline accuracy − accuracy with the unit ablated, or the
+/// <see cref="Ablation.Studies.ImpactMeasure"/> asked for (loss of agreement, KL, drift).</param>
 /// <param name="MaxClassDrop">Largest per-class drop: max over classes of (baseline − ablated class accuracy).</param>
 public sealed record UnitDamage(string Layer, IReadOnlyList<double> AccuracyDrop, IReadOnlyList<double> MaxClassDrop)
 {
@@ -14,7 +15,9 @@ public sealed record UnitDamage(string Layer, IReadOnlyList<double> AccuracyDrop
     /// </summary>
     /// <param name="mode">Only records of this mode (e.g. "zero-in"); null accepts any mode, but a unit found under two
     /// modes is an error.</param>
-    public static UnitDamage FromRecords(AblationRecord baseline, IEnumerable<AblationRecord> records, string layer, int unitCount, string? mode = null)
+    /// <param name="measure">What counts as the impact (default: the accuracy drop).</param>
+    public static UnitDamage FromRecords(AblationRecord baseline, IEnumerable<AblationRecord> records, string layer, int unitCount, string? mode = null,
+        Ablation.Studies.ImpactMeasure measure = Ablation.Studies.ImpactMeasure.Accuracy)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(records);
@@ -35,7 +38,7 @@ public sealed record UnitDamage(string Layer, IReadOnlyList<double> AccuracyDrop
             if (r.ClassAccuracy.Length != baseline.ClassAccuracy.Length)
                 throw new ArgumentException($"record '{r.Key}' has {r.ClassAccuracy.Length} class accuracies, the baseline has {baseline.ClassAccuracy.Length}");
             seen[u] = r.Mode;
-            drop[u] = baseline.Accuracy - r.Accuracy;
+            drop[u] = Ablation.Studies.Impacts.Of(r, baseline, measure);
             double max = double.NaN;
             for (int c = 0; c < r.ClassAccuracy.Length; c++)
             {

@@ -32,6 +32,9 @@ public sealed class EvaluationResult
     /// <summary>Samples whose output held NaN or ±∞ (counted wrong).</summary>
     public required int NonFinite { get; init; }
 
+    /// <summary>The effect against the intact model's outputs on the same samples, when the evaluator had them.</summary>
+    public IntactEffect? Effect { get; init; }
+
     /// <summary>Balanced accuracy: the mean of the per-class accuracies over classes that have samples.</summary>
     public double BalancedAccuracy => ClassAccuracy.Where(a => !double.IsNaN(a)).DefaultIfEmpty(double.NaN).Average();
 }

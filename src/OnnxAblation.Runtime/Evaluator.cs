@@ -41,6 +41,20 @@ public static class Evaluator
         return Metrics.Compute(outputs, data.ClassCount, data.Labels, kind);
     }
 
+    /// <summary>
+    /// Scores outputs (samples × <paramref name="width"/>): accuracy and loss for class scores (the width must be the
+    /// data's class count), and the effect against <paramref name="intact"/> outputs when given; an output that is not
+    /// class scores gets the effect only.
+    /// </summary>
+    public static EvaluationResult Score(float[] outputs, int width, Dataset data, OutputKind kind, ReadOnlySpan<float> intact = default, string source = "model")
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(data);
+        if (kind != OutputKind.Features && width != data.ClassCount)
+            throw new OnnxFormatException($"{source}: model output has {width} values per sample, the data '{data.Spec}' has {data.ClassCount} classes (ClassScores.Fit gives the data the model's class count)");
+        return Metrics.Compute(outputs, kind == OutputKind.Features ? data.ClassCount : width, data.Labels, kind, null, intact);
+    }
+
     /// <summary>One-shot: a session for <paramref name="model"/>, evaluated on <paramref name="data"/>.</summary>
     public static EvaluationResult Evaluate(OnnxModel model, Dataset data, InferenceOptions options, IProgress<int>? progress = null)
     {

@@ -4,9 +4,13 @@ namespace OnnxAblation.Runtime;
 public static class Metrics
 {
     /// <param name="outputs">Samples × classes values, row-major.</param>
-    public static EvaluationResult Compute(ReadOnlySpan<float> outputs, int classes, ReadOnlySpan<int> labels, OutputKind kind, IReadOnlyList<int>? topK = null)
+    /// <param name="intact">The intact model's outputs on the same samples: the result then carries the <see cref="IntactEffect"/>.</param>
+    public static EvaluationResult Compute(ReadOnlySpan<float> outputs, int classes, ReadOnlySpan<int> labels, OutputKind kind, IReadOnlyList<int>? topK = null,
+        ReadOnlySpan<float> intact = default)
     {
         int n = labels.Length;
+        if (kind == OutputKind.Features) return Features(outputs, classes, n, intact);
+        var effect = intact.IsEmpty ? null : IntactEffect.Compute(intact, outputs, classes, kind);
         if (outputs.Length != (long)n * classes)
             throw new ArgumentException($"{outputs.Length} outputs for {n} samples × {classes} classes");
         var ks = (topK ?? DefaultTopK(classes)).Where(k => k >= 1 && k <= classes).Distinct().Order().ToArray();
@@ -64,6 +68,35 @@ public static class Metrics
             TopK = topk,
             Predicted = predicted,
             NonFinite = nonFinite,
+            Effect = effect,
+        };
+    }
+
+    /// <summary>
+    /// An output that is not class scores (features, an embedding, a regression): no accuracy or loss (NaN), only the
+    /// effect against the intact outputs; <see cref="EvaluationResult.Predicted"/> is −1 throughout.
+    /// </summary>
+    private static EvaluationResult Features(ReadOnlySpan<float> outputs, int classes, int n, ReadOnlySpan<float> intact)
+    {
+        int nonFinite = 0;
+        int width = n == 0 ? 1 : outputs.Length / n;
+        for (int i = 0; i < n; i++)
+            foreach (float v in outputs.Slice(i * width, width))
+                if (!float.IsFinite(v)) { nonFinite++; break; }
+        return new EvaluationResult
+        {
+            Samples = n,
+            Classes = classes,
+            Accuracy = double.NaN,
+            ClassAccuracy = Enumerable.Repeat(double.NaN, classes).ToArray(),
+            ClassCount = new int[classes],
+            Confusion = new int[classes * classes],
+            MeanLoss = double.NaN,
+            ClassMeanLoss = Enumerable.Repeat(double.NaN, classes).ToArray(),
+            TopK = new Dictionary<int, double>(),
+            Predicted = Enumerable.Repeat(-1, n).ToArray(),
+            NonFinite = nonFinite,
+            Effect = intact.IsEmpty ? null : IntactEffect.Compute(intact, outputs, width, OutputKind.Features),
         };
     }
 

@@ -120,7 +120,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         // thread each keep every core busy (measured by `onnx-ablate bench`).
         int workers = Math.Max(1, Fast.Workers ?? _options.Threads);
         var perWorker = _options with { Threads = Math.Max(1, _options.Threads / workers) };
-        return _runners[layerName] = Enumerable.Range(0, workers).Select(_ => new LayerRunner(cut, _data, perWorker, Fast, rows, _kind, SharedBudget)).ToArray();
+        return _runners[layerName] = Enumerable.Range(0, workers).Select(_ => new LayerRunner(cut, _data, perWorker, Fast, rows, _kind, SharedBudget, _reference.IntactOutputs, _reference.OutputWidth)).ToArray();
     }
 
     public void Dispose()
@@ -170,8 +170,11 @@ public sealed class FastEvaluator : IAblationEvaluator
         private int _calls;
         private readonly CacheBudget _budget;
 
-        public LayerRunner(GraphCut cut, Dataset data, InferenceOptions options, FastOptions fast, int rowsPerRun, OutputKind kind, CacheBudget budget)
+        private readonly float[] _intact;
+
+        public LayerRunner(GraphCut cut, Dataset data, InferenceOptions options, FastOptions fast, int rowsPerRun, OutputKind kind, CacheBudget budget, float[] intact, int width)
         {
+            _intact = intact;
             _budget = budget;
             _rowsPerRun = rowsPerRun;
             _cut = cut;
@@ -185,7 +188,7 @@ public sealed class FastEvaluator : IAblationEvaluator
             var declared = g.DeclaredShape(input) ?? [];
             _inputSampleDims = declared.Skip(1).Select((d, i) => d ?? data.SampleShape[i]).ToArray();
             _layout = BatchCopier.LayoutFor(data.SampleShape, [null, .. _inputSampleDims.Select(d => (long?)d)]);
-            _classes = data.ClassCount;
+            _classes = width;
         }
 
         private sealed class Buffers : IDisposable
@@ -267,7 +270,7 @@ public sealed class FastEvaluator : IAblationEvaluator
                     }
                 }
                 for (int a = 0; a < gCount; a++)
-                    onResult(g0 + a, Metrics.Compute(outputs[a], _classes, _data.Labels, _kind));
+                    onResult(g0 + a, Evaluator.Score(outputs[a], _classes, _data, _kind, _intact, _cut.Prefix.Source));
             }
         }
 

@@ -53,7 +53,7 @@ public sealed class OverridableEvaluator : IAblationEvaluator
                 continue;
             }
             var session = Session(_units[sets[0].Layer]);
-            onResult(i, session.Evaluate(ablated, _data, _kind));
+            onResult(i, session.Evaluate(ablated, _data, _kind, _reference.IntactOutputs));
         }
     }
 
@@ -62,7 +62,7 @@ public sealed class OverridableEvaluator : IAblationEvaluator
         if (_sessions.TryGetValue(layer.Name, out var s)) return s;
         var touched = (_mode.Mode == AblationMode.ZeroOut ? _units.Outgoing(layer, 0) : _units.Incoming(layer, 0)).Select(t => t.Tensor).Distinct().ToList();
         if (layer.BiasName is not null && !touched.Contains(layer.BiasName)) touched.Add(layer.BiasName);
-        return _sessions[layer.Name] = new LayerSession(_units.Model, touched, _data, _options);
+        return _sessions[layer.Name] = new LayerSession(_units.Model, touched, _data, _options, _reference.OutputWidth);
     }
 
     public void Dispose()
@@ -84,7 +84,7 @@ public sealed class OverridableEvaluator : IAblationEvaluator
         private readonly int _classes;
         private readonly int _batch;
 
-        public LayerSession(OnnxModel model, List<string> tensors, Dataset data, InferenceOptions options)
+        public LayerSession(OnnxModel model, List<string> tensors, Dataset data, InferenceOptions options, int width)
         {
             _tensors = tensors;
             var m = model.Clone();
@@ -105,11 +105,11 @@ public sealed class OverridableEvaluator : IAblationEvaluator
             var declared = g.DeclaredShape(_input) ?? [];
             _sampleDims = declared.Skip(1).Select((d, i) => d ?? data.SampleShape[i]).ToArray();
             _layout = BatchCopier.LayoutFor(data.SampleShape, [null, .. _sampleDims.Select(d => (long?)d)]);
-            _classes = data.ClassCount;
+            _classes = width;
             _batch = Math.Max(1, options.BatchSize);
         }
 
-        public EvaluationResult Evaluate(OnnxModel ablated, Dataset data, OutputKind kind)
+        public EvaluationResult Evaluate(OnnxModel ablated, Dataset data, OutputKind kind, float[] intact)
         {
             for (int t = 0; t < _tensors.Count; t++) TensorCodec.ReadInto(ablated.Initializer(_tensors[t]), _weights[t].Data);
             var outputs = new float[data.Count * _classes];
@@ -127,7 +127,7 @@ public sealed class OverridableEvaluator : IAblationEvaluator
                 _session.Run(x.Binding);
                 x.Output.Data.CopyTo(outputs.AsSpan(start * _classes));
             }
-            return Metrics.Compute(outputs, _classes, data.Labels, kind);
+            return Evaluator.Score(outputs, _classes, data, kind, intact, ablated.Source);
         }
 
         public void Dispose()

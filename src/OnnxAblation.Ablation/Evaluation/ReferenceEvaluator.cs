@@ -13,6 +13,8 @@ namespace OnnxAblation.Ablation.Evaluation;
 public sealed class ReferenceEvaluator(ModelUnits units, Dataset data, ModeSpec mode, InferenceOptions options, UnitMeans? means = null) : IAblationEvaluator
 {
     private readonly OutputKind _kind = OutputKinds.Of(units.Model);
+    private float[]? _intact;
+    private int _width;
 
     public string Name => "reference";
 
@@ -27,8 +29,37 @@ public sealed class ReferenceEvaluator(ModelUnits units, Dataset data, ModeSpec 
     public EvaluationResult EvaluateOne(IReadOnlyList<UnitSet> sets)
     {
         var model = sets.Count == 0 ? units.Model : Ablator.Apply(units, sets, mode, means);
-        using var session = ModelSession.Create(model, options, data.SampleShape);
-        return Evaluator.Evaluate(session, data, _kind);
+        float[] outputs;
+        int width;
+        using (var session = ModelSession.Create(model, options, data.SampleShape))
+        {
+            outputs = Evaluator.Predict(session, data);
+            width = session.OutputSize;
+        }
+        if (sets.Count == 0 && _intact is null) (_intact, _width) = (outputs, width);
+        return Evaluator.Score(outputs, width, data, _kind, IntactOutputs, units.Model.Source);
+    }
+
+    /// <summary>The intact model's outputs on the data (samples × <see cref="OutputWidth"/>), computed once: what every effect is measured against.</summary>
+    public float[] IntactOutputs
+    {
+        get
+        {
+            if (_intact is not null) return _intact;
+            using var session = ModelSession.Create(units.Model, options, data.SampleShape);
+            _width = session.OutputSize;
+            return _intact = Evaluator.Predict(session, data);
+        }
+    }
+
+    /// <summary>Values the model's output holds per sample.</summary>
+    public int OutputWidth
+    {
+        get
+        {
+            _ = IntactOutputs;
+            return _width;
+        }
     }
 
     public void Dispose() { }

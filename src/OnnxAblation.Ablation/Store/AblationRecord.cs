@@ -33,6 +33,9 @@ public sealed record AblationRecord
     /// <summary>Samples whose outputs were NaN/∞.</summary>
     public int NonFinite { get; init; }
 
+    /// <summary>The effect against the intact model on the same samples (agreement, KL, score change, drift, cosine); null in stores written before it was measured.</summary>
+    public Runtime.IntactEffect? Effect { get; init; }
+
     /// <summary>Wall time of the evaluation (not compared when results are checked for equality).</summary>
     public double Seconds { get; init; }
 

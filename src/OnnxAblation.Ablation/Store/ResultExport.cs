@@ -90,6 +90,15 @@ public static class ResultExport
             Numbers(w, "class_mean_loss", r.ClassMeanLoss);
             w.WriteNumber("flipped_to_wrong", toWrong);
             w.WriteNumber("flipped_to_right", toRight);
+            if (r.Effect is { } e)
+            {
+                Number(w, "agreement", e.Agreement);
+                Numbers(w, "class_agreement", e.ClassAgreement);
+                Number(w, "kl", e.Kl);
+                Number(w, "top_score_change", e.TopScoreChange);
+                Number(w, "drift", e.Drift);
+                Number(w, "cosine", e.Cosine);
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -121,6 +130,7 @@ public static class ResultExport
         };
         header.AddRange(meta.ClassNames.Select(n => "class_acc_" + n));
         header.AddRange(meta.ClassNames.Select(n => "delta_class_" + n));
+        header.AddRange(["agreement", "kl", "top_score_change", "drift", "cosine"]);
         WriteRow(w, header);
 
         var row = new List<string>(header.Count);
@@ -140,6 +150,7 @@ public static class ResultExport
             row.Add(I(toRight));
             row.AddRange(r.ClassAccuracy.Select(D));
             row.AddRange(Deltas(r.ClassAccuracy, baseline.ClassAccuracy).Select(D));
+            row.AddRange(r.Effect is { } e ? [D(e.Agreement), D(e.Kl), D(e.TopScoreChange), D(e.Drift), D(e.Cosine)] : ["", "", "", "", ""]);
             WriteRow(w, row);
         }
         // Layers a study left out: key "skipped:LAYER", the reason in the study column, no numbers.

@@ -17,10 +17,11 @@ namespace OnnxAblation.Ablation.Store;
 public sealed class ResultStore : IDisposable
 {
     /// <summary>Version of the table layout written by this build; a store of another version is refused.</summary>
-    public const int SchemaVersion = 1;
+    /// Version 2 added the <c>effect</c> column (effects against the intact model); version-1 stores are migrated on open.
+    public const int SchemaVersion = 2;
 
     private const string RecordColumns =
-        "key, study, units, mode, accuracy, class_accuracy, mean_loss, class_mean_loss, correct, non_finite, seconds";
+        "key, study, units, mode, accuracy, class_accuracy, mean_loss, class_mean_loss, correct, non_finite, seconds, effect";
 
     private const string CreateSchemaSql = """
         CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,7 +37,8 @@ public sealed class ResultStore : IDisposable
             correct BLOB NOT NULL,
             non_finite INTEGER NOT NULL,
             seconds REAL,
-            created TEXT NOT NULL);
+            created TEXT NOT NULL,
+            effect TEXT);
         """;
 
     private readonly SqliteConnection _connection;
@@ -105,6 +107,7 @@ public sealed class ResultStore : IDisposable
                     return null;
                 }
                 CheckOurs(full, tables);
+                Migrate(connection, tx);
                 var m = ReadMetadata(connection, tx, full);
                 tx.Commit();
                 return m;
@@ -141,6 +144,11 @@ public sealed class ResultStore : IDisposable
                 var tables = Tables(connection, null);
                 if (tables.Count == 0) throw new StoreFormatException($"{full}: SQLite database without tables, not a result store");
                 CheckOurs(full, tables);
+                using (var tx = connection.BeginTransaction(deferred: false))
+                {
+                    Migrate(connection, tx);
+                    tx.Commit();
+                }
                 return ReadMetadata(connection, null, full);
             });
             QuickCheck(connection, full);
@@ -383,7 +391,7 @@ public sealed class ResultStore : IDisposable
         }
         using var cmd = Command(
             $"INSERT INTO ablations({RecordColumns}, created) VALUES " +
-            "($key, $study, $units, $mode, $accuracy, $class_accuracy, $mean_loss, $class_mean_loss, $correct, $non_finite, $seconds, $created)",
+            "($key, $study, $units, $mode, $accuracy, $class_accuracy, $mean_loss, $class_mean_loss, $correct, $non_finite, $seconds, $effect, $created)",
             tx);
         cmd.Parameters.AddWithValue("$key", record.Key);
         cmd.Parameters.AddWithValue("$study", record.Study);
@@ -396,6 +404,7 @@ public sealed class ResultStore : IDisposable
         cmd.Parameters.AddWithValue("$correct", record.Correct);
         cmd.Parameters.AddWithValue("$non_finite", record.NonFinite);
         cmd.Parameters.AddWithValue("$seconds", Real(record.Seconds));
+        cmd.Parameters.AddWithValue("$effect", record.Effect is { } e ? StoreJson.Effect(e) : DBNull.Value);
         cmd.Parameters.AddWithValue("$created", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
         cmd.ExecuteNonQuery();
         return true;
@@ -427,6 +436,7 @@ public sealed class ResultStore : IDisposable
                 Correct = (byte[])r.GetValue(8),
                 NonFinite = r.GetInt32(9),
                 Seconds = ReadReal(r, 10),
+                Effect = r.IsDBNull(11) ? null : StoreJson.ParseEffect(r.GetString(11)),
             };
         }
         catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or InvalidOperationException
@@ -598,6 +608,17 @@ public sealed class ResultStore : IDisposable
             v.Value = value;
             insert.ExecuteNonQuery();
         }
+    }
+
+    /// <summary>Brings a store of an older schema version to this one, losing nothing (version 1 → 2: an empty effect column).</summary>
+    private static void Migrate(SqliteConnection c, SqliteTransaction tx)
+    {
+        using var get = Command(c, "SELECT value FROM meta WHERE key = 'schema_version'", tx);
+        if (get.ExecuteScalar() is not "1") return;
+        using (var alter = Command(c, "ALTER TABLE ablations ADD COLUMN effect TEXT", tx)) alter.ExecuteNonQuery();
+        using var set = Command(c, "UPDATE meta SET value = $v WHERE key = 'schema_version'", tx);
+        set.Parameters.AddWithValue("$v", I(SchemaVersion));
+        set.ExecuteNonQuery();
     }
 
     private static StoreMetadata ReadMetadata(SqliteConnection c, SqliteTransaction? tx, string path)

@@ -67,6 +67,17 @@ internal static class StoreJson
         else w.WriteNumberValue(v);
     }
 
+    /// <summary>An effect as one array: [agreement, kl, top score change, drift, cosine, class agreement…].</summary>
+    public static string Effect(Runtime.IntactEffect e) =>
+        Doubles([e.Agreement, e.Kl, e.TopScoreChange, e.Drift, e.Cosine, .. e.ClassAgreement]);
+
+    public static Runtime.IntactEffect ParseEffect(string json)
+    {
+        var v = ParseDoubles(json);
+        if (v.Length < 5) throw new FormatException($"effect '{json}' has {v.Length} values, expected at least 5");
+        return new Runtime.IntactEffect { Agreement = v[0], Kl = v[1], TopScoreChange = v[2], Drift = v[3], Cosine = v[4], ClassAgreement = v[5..] };
+    }
+
     public static double[] ParseDoubles(string json)
     {
         using var doc = JsonDocument.Parse(json);

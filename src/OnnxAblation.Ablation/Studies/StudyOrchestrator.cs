@@ -13,6 +13,9 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
 {
     public bool Sharded { get; init; }
 
+    /// <summary>What orders units "by measured impact" (default: the accuracy drop; per-class orders use the class's accuracy, or agreement).</summary>
+    public ImpactMeasure Impact { get; init; } = ImpactMeasure.Accuracy;
+
     /// <summary>Layers (and groups) the last <see cref="Run"/> left out because the mode cannot ablate them, with reasons.</summary>
     public IReadOnlyList<SkippedLayer> Skipped { get; private set; } = [];
 
@@ -71,7 +74,8 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
         {
             var drops = SingleDrops(analysis, units[l], c: null);
             if (drops is null) return null;
-            plan.AddRange(planner.Cumulative(units[l], ImpactOrder(drops), StudyPlanner.CumulativeStudyName(l, "impact")));
+            string order = Impact == ImpactMeasure.Accuracy ? "impact" : "impact-" + Impacts.Name(Impact);
+            plan.AddRange(planner.Cumulative(units[l], ImpactOrder(drops), StudyPlanner.CumulativeStudyName(l, order)));
         }
         foreach (var l in def.ClassTopLayers)
         {
@@ -118,7 +122,10 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
         {
             var r = analysis.Find(planner.Key([new UnitSet(layer.Name, [u])]));
             if (r is null) return null;
-            drops[u] = c is int k ? analysis.Baseline.ClassAccuracy[k] - r.ClassAccuracy[k] : analysis.Baseline.Accuracy - r.Accuracy;
+            var measure = c is null || Impact == ImpactMeasure.Agreement ? Impact : ImpactMeasure.Accuracy;
+            drops[u] = Impacts.Of(r, analysis.Baseline, measure, c);
+            if (double.IsNaN(drops[u]) && measure != ImpactMeasure.Accuracy)
+                throw new AblationException($"unit {u} of '{layer.Name}' has no {Impacts.Name(measure)} measurement in the store (written by an older version?); rerun its single-unit ablations into a new store");
         }
         return drops;
     }

@@ -66,6 +66,7 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         ClassMeanLoss = r.ClassMeanLoss,
         Correct = AblationRecord.PackBits(r.Predicted, data.Labels),
         NonFinite = r.NonFinite,
+        Effect = r.Effect,
         Seconds = seconds,
     };
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OnnxAblation.Ablation.Store;
+using OnnxAblation.Ablation.Studies;
 using OnnxAblation.Onnx;
 using Spectre.Console;
 
@@ -25,10 +26,11 @@ internal static class CorrelateCommand
         var report = new Option<string?>("--report") { Description = "write the report as Markdown here" };
         var exact = new Option<bool>("--exact-reference") { Description = "evaluate the cumulative ablations the slow, obvious way instead of the fast path" };
         var seeds = new Option<int>("--seeds") { Description = "random orders (seeds 1..N) the metric orders are compared with", DefaultValueFactory = _ => 5 };
+        var impact = new Option<string>("--impact") { Description = "what the measured damage is: accuracy (drop; default), agreement (loss of top-1 agreement with the intact model), kl (KL(intact ‖ ablated)), drift (‖y′−y‖/‖y‖)", DefaultValueFactory = _ => "accuracy" };
         var noCurves = new Option<bool>("--no-curves") { Description = "skip the cumulative curves (no new evaluations)" };
         var c = new Command("correlate", "Correlate per-unit metrics with the measured single-unit damage in a store; compare cumulative ablation orders by metric with random orders");
         c.Arguments.Add(store);
-        foreach (var o in new Option[] { model, init, common.Data, common.Limit, layers, json, csv, report, exact, seeds, noCurves, common.Threads, common.Device, common.BatchSize })
+        foreach (var o in new Option[] { model, init, common.Data, common.Limit, layers, json, csv, report, exact, seeds, noCurves, impact, common.Threads, common.Device, common.BatchSize })
             c.Options.Add(o);
         c.SetAction(r => Run.Guarded(() =>
         {
@@ -49,6 +51,7 @@ internal static class CorrelateCommand
                 Curves = !r.GetValue(noCurves),
                 ExactReference = r.GetValue(exact),
                 Seeds = r.GetValue(seeds),
+                Impact = Impacts.Parse(r.GetValue(impact)!),
                 Notes = new[] { problem is null ? null : problem + " (activation metrics and cumulative curves skipped)", initModel is null ? ImportanceCommand.InitHint(m.Source) : null }
                     .OfType<string>().ToList(),
             });

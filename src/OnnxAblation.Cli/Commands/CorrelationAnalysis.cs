@@ -66,6 +66,9 @@ internal sealed class CorrelationAnalysis
 
         public bool ExactReference { get; init; }
 
+        /// <summary>What the measured damage is (default: the accuracy drop).</summary>
+        public ImpactMeasure Impact { get; init; } = ImpactMeasure.Accuracy;
+
         public int Seeds { get; init; } = 5;
 
         public IReadOnlyList<string> Notes { get; init; } = [];
@@ -83,7 +86,7 @@ internal sealed class CorrelationAnalysis
         var layers = new List<(Layer Layer, UnitDamage Damage, int Measured)>();
         foreach (var layer in LayerChoice.Resolve(units, s.Layers))
         {
-            var damage = UnitDamage.FromRecords(baseline, records, layer.Name, layer.UnitCount, Mode);
+            var damage = UnitDamage.FromRecords(baseline, records, layer.Name, layer.UnitCount, Mode, s.Impact);
             int measured = damage.AccuracyDrop.Count(double.IsFinite);
             if (measured == 0) notes.Add($"layer {layer.Name}: no single-unit {Mode} results in the store; skipped");
             else if (measured < layer.UnitCount) notes.Add($"layer {layer.Name}: only {measured} of {layer.UnitCount} units have single-unit {Mode} results; correlations use those");

@@ -36,7 +36,7 @@ internal static class StudyCommand
                 ClassTopLayers = hidden,
                 ClassTopN = Names(r.GetValue(topN)!).Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
             };
-            var orchestrator = new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store) { Sharded = ctx.Shard is not null };
+            var orchestrator = new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store) { Sharded = ctx.Shard is not null, Impact = so.ImpactFor(r, ctx) };
             bool complete = Run.WithProgress($"study ({ctx.Evaluator.Name})", pr => orchestrator.Run(def, pr));
             if (!complete)
                 Console.Error.WriteLine("note: phase 2 (orders by measured impact) needs every shard's singles: merge the shard stores, then run this command again on the merged store (--store) without --shard");

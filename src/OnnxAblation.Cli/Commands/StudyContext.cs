@@ -64,12 +64,14 @@ internal sealed class StudyOptions
 
     public Option<int?> AblationsPerRun { get; } = new("--ablations-per-run") { Description = "fast path: ablations evaluated together in one ONNX Runtime run (default: chosen per layer)" };
 
+    public Option<string> Impact { get; } = new("--impact") { Description = "what orders units by measured impact: accuracy (drop; default), agreement (with the intact model), kl, drift (any output; the default for models whose output is not class scores)" };
+
     public Option<int> CacheMb { get; } = new("--cache-mb") { Description = "fast path: memory for cached prefix tensors and pending outputs (MB)", DefaultValueFactory = _ => 1024 };
 
     public void AddTo(Command c)
     {
         Common.AddModelAndData(c);
-        foreach (var o in new Option[] { Mode, Seed, Store, Json, Csv, Shard, ShardCount, ExactReference, AblationsPerRun, CacheMb }) c.Options.Add(o);
+        foreach (var o in new Option[] { Mode, Seed, Store, Json, Csv, Shard, ShardCount, ExactReference, AblationsPerRun, CacheMb, Impact }) c.Options.Add(o);
     }
 
     public StudyContext Open(ParseResult r)
@@ -90,6 +92,17 @@ internal sealed class StudyOptions
     {
         long budget = Math.Max(16, r.GetValue(CacheMb)) * 1024L * 1024;
         return new FastOptions { AblationsPerRun = r.GetValue(AblationsPerRun), OutputBudgetBytes = budget / 2, PrefixCacheBytes = budget / 2 };
+    }
+
+    /// <summary>The impact measure asked for; drift where the model's output is not class scores and none was asked for.</summary>
+    public ImpactMeasure ImpactFor(ParseResult r, StudyContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var asked = r.GetValue(Impact) is { } text ? Impacts.Parse(text) : (ImpactMeasure?)null;
+        bool features = OutputKinds.Of(ctx.Units.Model) == OutputKind.Features;
+        if (features && asked is ImpactMeasure.Accuracy or ImpactMeasure.Agreement or ImpactMeasure.Kl)
+            throw new ArgumentException($"--impact {Impacts.Name(asked.Value)}: {OutputKinds.Describe(ctx.Units.Model)}; only drift applies");
+        return asked ?? (features ? ImpactMeasure.Drift : ImpactMeasure.Accuracy);
     }
 
     public void Export(ParseResult r, ResultStore store)

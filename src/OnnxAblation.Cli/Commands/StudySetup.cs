@@ -29,7 +29,7 @@ internal static class StudySetup
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(mode);
-        data = ClassScores.Fit(model, data);
+        data = ClassScores.Fit(model, data, allowFeatures: true, options);
         var units = UnitDiscovery.Discover(model, data.SampleShape);
         UnitMeans? means = mode.Mode == AblationMode.Mean ? UnitMeans.Compute(units, units.Layers, data, options) : null;
         var meta = new StoreMetadata
@@ -47,6 +47,8 @@ internal static class StudySetup
                 ["engine"] = typeof(StudySetup).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?",
                 ["onnxruntime"] = typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString() ?? "?",
                 ["threads"] = options.Threads.ToString(CultureInfo.InvariantCulture),
+                ["labels"] = data.IsLabelled ? "given" : "none: the intact model's predictions (accuracy = agreement with the intact model)",
+                ["output"] = OutputKinds.Of(model) == OutputKind.Features ? "features (no accuracy; effects as drift)" : "class scores",
             },
         };
         var store = ResultStore.Open(storePath, meta);

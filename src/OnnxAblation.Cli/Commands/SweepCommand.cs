@@ -29,7 +29,7 @@ internal static class SweepCommand
                 Groups = (r.GetValue(groups) ?? []).Select(g => ctx.Planner.ParseUnits(g)).ToList(),
                 WholeLayers = r.GetValue(wholeLayers) ? chosen : [],
             };
-            var orchestrator = new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store) { Sharded = ctx.Shard is not null };
+            var orchestrator = new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store) { Sharded = ctx.Shard is not null, Impact = so.ImpactFor(r, ctx) };
             Run.WithProgress($"sweep ({ctx.Evaluator.Name})", p => orchestrator.Run(def, p));
             so.Export(r, ctx.Store);
             StudyReport.Print(ctx, def, Console.Out);

@@ -151,14 +151,14 @@ public sealed class ResultExportTests : IDisposable
         Assert.Equal(
             "key,study,layer,units,mode,accuracy,delta_accuracy,mean_loss,flipped_to_wrong,flipped_to_right," +
             "\"class_acc_T-shirt, top\",\"class_acc_Trouser \"\"x\"\"\",class_acc_Bag," +
-            "\"delta_class_T-shirt, top\",\"delta_class_Trouser \"\"x\"\"\",delta_class_Bag",
+            "\"delta_class_T-shirt, top\",\"delta_class_Trouser \"\"x\"\"\",delta_class_Bag,agreement,kl,top_score_change,drift,cosine",
             lines[0]);
         string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         Assert.Equal(
-            $"\"zero-in|fc1:3,15\",single,fc1,3 15,zero-in,0.5,{R(0.5 - 0.8)},1.25,5,2,0.5,0.5,NaN,-0.25,{R(0.5 - 5.0 / 6)},NaN",
+            $"\"zero-in|fc1:3,15\",single,fc1,3 15,zero-in,0.5,{R(0.5 - 0.8)},1.25,5,2,0.5,0.5,NaN,-0.25,{R(0.5 - 5.0 / 6)},NaN,,,,,",
             lines[1]);
         Assert.Equal(
-            $"\"zero-in|fc1:1;fc2:0,2\",group,fc1;fc2,1;0 2,zero-in,0.9,{R(0.9 - 0.8)},Infinity,0,1,1,{R(5.0 / 6)},NaN,0.25,0,NaN",
+            $"\"zero-in|fc1:1;fc2:0,2\",group,fc1;fc2,1;0 2,zero-in,0.9,{R(0.9 - 0.8)},Infinity,0,1,1,{R(5.0 / 6)},NaN,0.25,0,NaN,,,,,",
             lines[2]);
     }
 
