@@ -61,6 +61,7 @@ internal static class StudyReport
                             (s.BestClassDelta > 0 ? $", class {Cls(s.BestClass)} improves {D(s.BestClassDelta)}" : ""));
             w.WriteLine();
         }
+        WriteEffects(ctx, w);
         foreach (var layer in def.PairLayers)
         {
             int n = ctx.Units[layer].UnitCount;
@@ -137,4 +138,26 @@ internal static class StudyReport
 
     private static List<string> Prefixes(StudyContext ctx, string layer, int[] order) =>
         Enumerable.Range(1, order.Length).Select(k => ctx.Planner.Key([new UnitSet(layer, order.Take(k).ToArray())])).ToList();
+
+    /// <summary>The ablations that changed the model's outputs most, against the intact model (no labels needed).</summary>
+    private static void WriteEffects(StudyContext ctx, TextWriter w)
+    {
+        var measured = ctx.Store.All().Where(r => r.Units.Count > 0 && r.Effect is not null).ToList();
+        if (measured.Count == 0) return;
+        bool scores = measured.Any(r => !double.IsNaN(r.Effect!.Kl));
+        string by = scores ? "KL(intact ‖ ablated)" : "drift ‖y′ − y‖ / ‖y‖";
+        w.WriteLine($"## Largest effects against the intact model (by {by})");
+        w.WriteLine();
+        w.WriteLine("| ablation | study | agreement | KL | top-score change | drift | cosine |");
+        w.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var r in measured.OrderByDescending(r => scores ? r.Effect!.Kl : r.Effect!.Drift).Take(12))
+        {
+            var e = r.Effect!;
+            string units = string.Join("; ", r.Units.Select(s => $"{s.Layer}:{string.Join(",", s.Units.Take(8))}{(s.Units.Count > 8 ? ",…" : "")}"));
+            w.WriteLine($"| `{units}` | {r.Study} | {P(e.Agreement)}% | {N(e.Kl)} | {N(e.TopScoreChange)} | {N(e.Drift)} | {N(e.Cosine)} |");
+        }
+        w.WriteLine();
+    }
+
+    private static string N(double v) => double.IsNaN(v) ? "n/a" : v.ToString("G4", CultureInfo.InvariantCulture);
 }
