@@ -91,7 +91,7 @@ internal sealed class GraphCut
             sampleShapes.Add(s[1..]);
         }
         // the units' axis in a sample (no batch axis): channels of NCHW, the last axis of [B, T, C]
-        int unitAxis = sampleShapes[0].Length - layer.Op.UnitsFromEnd(layer.WeightShape);
+        int unitAxis = sampleShapes[0].Length - layer.Op.UnitsFromEnd(layer.WeightShape, layer.WeightInput);
         if (unitAxis < 0 || sampleShapes[0][unitAxis] != layer.UnitCount)
         {
             reason = $"unit tensor '{u}' of shape [{string.Join(",", sampleShapes[0])}] per sample does not hold the {layer.UnitCount} units where the layer puts them";

@@ -127,7 +127,9 @@ public static class Ablator
                 return existing;
             }
             string name = UniqueName(graph, layer.Name + ".ablation_bias");
-            graph.Initializer.Add(TensorCodec.Create(name, [layer.UnitCount], new float[layer.UnitCount]));
+            // one value per unit on the units' axis: [N] for X·W, [M, 1] for W·X
+            long[] dims = layer.WeightInput == 0 ? [layer.UnitCount, 1] : [layer.UnitCount];
+            graph.Initializer.Add(TensorCodec.Create(name, dims, new float[layer.UnitCount]));
             if (layer.OpType == "MatMul")
             {
                 string raw = UniqueName(graph, node.Output[0] + ".pre_bias");

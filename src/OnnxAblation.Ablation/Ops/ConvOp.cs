@@ -13,15 +13,15 @@ internal sealed class ConvOp : ILayerOp
 
     public IReadOnlyList<int> ParameterInputs(NodeProto node) => [1, 2];
 
-    public int UnitsFromEnd(IReadOnlyList<long> weightShape) => weightShape.Count - 1;
+    public int UnitsFromEnd(IReadOnlyList<long> weightShape, int weightInput) => weightShape.Count - 1;
 
-    public int[] Incoming(NodeProto node, IReadOnlyList<long> s, int unit)
+    public int[] Incoming(NodeProto node, IReadOnlyList<long> s, int weightInput, int unit)
     {
         int per = (int)(s.Skip(1).Aggregate(1L, (a, b) => a * b));
         return Enumerable.Range(unit * per, per).ToArray();
     }
 
-    public int[] ReadingInput(NodeProto node, IReadOnlyList<long> s, int channel)
+    public int[] ReadingInput(NodeProto node, IReadOnlyList<long> s, int weightInput, int channel)
     {
         int m = (int)s[0], cg = (int)s[1];
         int k = (int)s.Skip(2).Aggregate(1L, (a, b) => a * b);
@@ -33,7 +33,7 @@ internal sealed class ConvOp : ILayerOp
         return idx.ToArray();
     }
 
-    public string? Reads(NodeProto node, IReadOnlyList<long> weightShape, int input, Channels channels, long[]? inputShape) =>
+    public string? Reads(NodeProto node, IReadOnlyList<long> weightShape, int weightInput, int input, Channels channels) =>
         ConvWeights.Reads(node, weightShape, input, channels);
 
     public void Follow(IUnitFlow flow, NodeProto node, int input, Channels channels) =>

@@ -13,9 +13,9 @@ internal sealed class ConvTransposeOp : ILayerOp
 
     public IReadOnlyList<int> ParameterInputs(NodeProto node) => [1, 2];
 
-    public int UnitsFromEnd(IReadOnlyList<long> weightShape) => weightShape.Count - 1;
+    public int UnitsFromEnd(IReadOnlyList<long> weightShape, int weightInput) => weightShape.Count - 1;
 
-    public int[] Incoming(NodeProto node, IReadOnlyList<long> s, int unit)
+    public int[] Incoming(NodeProto node, IReadOnlyList<long> s, int weightInput, int unit)
     {
         int c = (int)s[0], mg = (int)s[1];
         int k = (int)s.Skip(2).Aggregate(1L, (a, b) => a * b);
@@ -27,13 +27,13 @@ internal sealed class ConvTransposeOp : ILayerOp
         return idx.ToArray();
     }
 
-    public int[] ReadingInput(NodeProto node, IReadOnlyList<long> s, int channel)
+    public int[] ReadingInput(NodeProto node, IReadOnlyList<long> s, int weightInput, int channel)
     {
         int per = (int)(s.Skip(1).Aggregate(1L, (a, b) => a * b));
         return Enumerable.Range(channel * per, per).ToArray();
     }
 
-    public string? Reads(NodeProto node, IReadOnlyList<long> weightShape, int input, Channels channels, long[]? inputShape) =>
+    public string? Reads(NodeProto node, IReadOnlyList<long> weightShape, int weightInput, int input, Channels channels) =>
         ConvWeights.Reads(node, weightShape, input, channels);
 
     public void Follow(IUnitFlow flow, NodeProto node, int input, Channels channels) =>

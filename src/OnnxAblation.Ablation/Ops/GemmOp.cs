@@ -30,9 +30,9 @@ internal sealed class GemmOp : ILayerOp
 
     public IReadOnlyList<int> ParameterInputs(NodeProto node) => [0, 1, 2];
 
-    public int UnitsFromEnd(IReadOnlyList<long> weightShape) => 1;
+    public int UnitsFromEnd(IReadOnlyList<long> weightShape, int weightInput) => 1;
 
-    public int[] Incoming(NodeProto node, IReadOnlyList<long> s, int unit)
+    public int[] Incoming(NodeProto node, IReadOnlyList<long> s, int weightInput, int unit)
     {
         int rows = (int)s[0], cols = (int)s[1];
         return Attributes.Int(node, "transB", 0) != 0
@@ -40,7 +40,7 @@ internal sealed class GemmOp : ILayerOp
             : Enumerable.Range(0, rows).Select(r => r * cols + unit).ToArray(); // column `unit` of [K,N]
     }
 
-    public int[] ReadingInput(NodeProto node, IReadOnlyList<long> s, int feature)
+    public int[] ReadingInput(NodeProto node, IReadOnlyList<long> s, int weightInput, int feature)
     {
         int rows = (int)s[0], cols = (int)s[1];
         return Attributes.Int(node, "transB", 0) != 0
@@ -48,7 +48,7 @@ internal sealed class GemmOp : ILayerOp
             : Enumerable.Range(feature * cols, cols).ToArray();                   // row `feature` of [K,N]
     }
 
-    public string? Reads(NodeProto node, IReadOnlyList<long> weightShape, int input, Channels channels, long[]? inputShape) =>
+    public string? Reads(NodeProto node, IReadOnlyList<long> weightShape, int weightInput, int input, Channels channels) =>
         input != 0 ? $"they are the weight operand of Gemm '{GraphIndex.DisplayName(node)}'"
         : channels.FromEnd != 1 ? $"Gemm '{GraphIndex.DisplayName(node)}' reads them on an axis other than its features"
         : null;

@@ -17,6 +17,9 @@ public sealed class Layer
 
     public required IReadOnlyList<long> WeightShape { get; init; }
 
+    /// <summary>Which input of the node holds the weight: 1, or 0 for a MatMul whose weight is the left operand (W·X).</summary>
+    public int WeightInput { get; init; } = 1;
+
     /// <summary>Output neurons (Gemm/MatMul) or output channels (Conv/ConvTranspose).</summary>
     public required int UnitCount { get; init; }
 

@@ -60,7 +60,7 @@ public sealed class ModelUnits
         var g = Model.Graph;
         var slices = new List<TensorSlice>
         {
-            new(layer.WeightName, layer.Op.Incoming(g.Node[layer.NodeIndex], layer.WeightShape, unit)),
+            new(layer.WeightName, layer.Op.Incoming(g.Node[layer.NodeIndex], layer.WeightShape, layer.WeightInput, unit)),
         };
         if (layer.BiasName is not null) slices.Add(new TensorSlice(layer.BiasName, [unit]));
         if (layer.BatchNormNodeIndex is int bn)
@@ -77,7 +77,7 @@ public sealed class ModelUnits
     {
         ArgumentNullException.ThrowIfNull(layer);
         Check(layer, unit);
-        return layer.Op.Incoming(Model.Graph.Node[layer.NodeIndex], layer.WeightShape, unit);
+        return layer.Op.Incoming(Model.Graph.Node[layer.NodeIndex], layer.WeightShape, layer.WeightInput, unit);
     }
 
     /// <summary>The weights of consuming layers that read the unit's output (zero-out).</summary>
@@ -91,7 +91,7 @@ public sealed class ModelUnits
         foreach (var (node, features) in _outgoing[layer.Name].OrderBy(kv => kv.Key))
         {
             var consumer = Layers.First(l => l.NodeIndex == node);
-            var idx = features[unit].SelectMany(f => consumer.Op.ReadingInput(Model.Graph.Node[node], consumer.WeightShape, f)).ToArray();
+            var idx = features[unit].SelectMany(f => consumer.Op.ReadingInput(Model.Graph.Node[node], consumer.WeightShape, consumer.WeightInput, f)).ToArray();
             if (idx.Length > 0) slices.Add(new TensorSlice(consumer.WeightName, idx));
         }
         return slices;

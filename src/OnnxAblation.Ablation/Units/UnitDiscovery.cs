@@ -34,7 +34,7 @@ public static class UnitDiscovery
             var (weight, units, bias) = d.Value;
             string output = node.Output[0];
             int? biasNode = null;
-            if (bias is null && node.OpType == "MatMul" && FindBiasAdd(g, output, units) is { } add)
+            if (bias is null && node.OpType == "MatMul" && node.Input[1] == weight && FindBiasAdd(g, output, units) is { } add)
             {
                 biasNode = add.Node;
                 bias = add.Bias;
@@ -46,7 +46,8 @@ public static class UnitDiscovery
                 continue;
             }
             var weightShape = g.InitializerOrNull(weight)!.Dims.ToArray();
-            int fromEnd = op.UnitsFromEnd(weightShape);
+            int weightInput = node.Input.IndexOf(weight);
+            int fromEnd = op.UnitsFromEnd(weightShape, weightInput);
             int? bnNode = FindBatchNorm(g, output, units);
             string unitTensor = bnNode is int b ? graph.Node[b].Output[0] : output;
             var affine = new List<string>();
@@ -64,6 +65,7 @@ public static class UnitDiscovery
                 OpType = node.OpType,
                 WeightName = weight,
                 WeightShape = weightShape,
+                WeightInput = weightInput,
                 UnitCount = units,
                 BiasName = bias,
                 BiasNodeIndex = biasNode,
@@ -82,7 +84,7 @@ public static class UnitDiscovery
         foreach (var layer in layers)
         {
             var flow = new UnitFlow(g, layerAt, shapes);
-            flow.Run(layer.UnitTensor, Channels.OneEach(layer.UnitCount, layer.Op.UnitsFromEnd(layer.WeightShape)));
+            flow.Run(layer.UnitTensor, Channels.OneEach(layer.UnitCount, layer.Op.UnitsFromEnd(layer.WeightShape, layer.WeightInput)));
             layer.OutgoingProblem = flow.Problem;
             layer.OutgoingMerged = flow.Merged;
             layer.OutgoingStop = flow.StoppedAt;

@@ -47,7 +47,7 @@ internal sealed class UnitFlow(GraphIndex graph, IReadOnlyDictionary<int, Layer>
                     if (node.Input[input] != t) continue;
                     if (layerAt.TryGetValue(ci, out var layer))
                     {
-                        string? why = layer.Op.Reads(node, layer.WeightShape, input, ch, Shape(t));
+                        string? why = layer.Op.Reads(node, layer.WeightShape, layer.WeightInput, input, ch);
                         if (why is not null) { Fail(why); continue; }
                         Merged |= merged;
                         Add(ci, ch.Features);

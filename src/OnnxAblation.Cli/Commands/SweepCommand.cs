@@ -9,7 +9,7 @@ internal static class SweepCommand
     public static Command Create()
     {
         var so = new StudyOptions();
-        var layers = new Option<string?>("--layers") { Description = "comma-separated layer names (default: every hidden layer)" };
+        var layers = new Option<string?>("--layers") { Description = "comma-separated layer names (default: every hidden layer; 'none' with --group: only the groups)" };
         var groups = new Option<string[]>("--group") { Description = "also ablate this group, e.g. \"fc1:3,15;fc2:0\" (repeatable)", AllowMultipleArgumentsPerToken = false };
         var wholeLayers = new Option<bool>("--whole-layers") { Description = "also ablate each chosen layer entirely" };
         var c = new Command("sweep", "Single-unit sweep: ablate each unit of the chosen layers alone and store per-class results");
@@ -20,7 +20,8 @@ internal static class SweepCommand
         c.SetAction(r => Run.Guarded(() =>
         {
             using var ctx = so.Open(r);
-            var chosen = r.GetValue(layers) is { } l
+            var chosen = r.GetValue(layers) is "none" ? []
+                : r.GetValue(layers) is { } l
                 ? l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => ctx.Units[n].Name).ToList()
                 : ctx.Units.HiddenLayers.Select(x => x.Name).ToList();
             var def = new StudyDefinition

@@ -139,4 +139,30 @@ public class UnitFollowingTests
         for (int s = 0; s < 2; s++)
             Assert.All(y.AsSpan(s * 48 + 16, 16).ToArray(), v => Assert.Equal(0f, v));
     }
+
+    [Fact]
+    public void A_matmul_whose_weight_is_the_left_operand_has_its_units_on_the_rows()
+    {
+        // x [N,12] → [N,4,3]; h = W1·x (W1 [5,4]) → [N,5,3]; Relu; W2·h (W2 [6,5]) → [N,6,3]; Flatten; Gemm
+        var b = new GraphBuilder().Input("x", -1, 12).Output("y", -1, 2);
+        string tokens = b.Node("Reshape", ["x", b.InitInt64("shape", [3], -1, 4, 3)], name: "to_rows");
+        string h = b.Node("Relu", [b.Node("MatMul", [b.Init("w1", [5, 4], Values(20, 31)), tokens], name: "left1")]);
+        string h2 = b.Node("MatMul", [b.Init("w2", [6, 5], Values(30, 32)), h], name: "left2");
+        b.Node("Gemm", [b.Node("Flatten", [h2]), b.Init("fc", [2, 18], Values(36, 33))], output: "y", name: "fc", attributes: ("transB", 1L));
+        var model = b.Build();
+        var units = UnitDiscovery.Discover(model, [12]);
+        var left1 = units["left1"];
+        Assert.Equal(5, left1.UnitCount);
+        Assert.Equal(0, left1.WeightInput);
+        Assert.Equal("left2", Assert.Single(units.Consumers(left1)).Name);
+        var x = Input(3, 12, 34);
+        for (int u = 0; u < 5; u++)
+        {
+            var zeroIn = Run.Outputs(Ablator.Apply(units, [new UnitSet("left1", [u])], ModeSpec.ZeroIn), x, [12]);
+            var oracle = Run.Outputs(ActivationMask.Zeroed(model, "left1_out", 5, [u], 2), x, [12]);
+            var zeroOut = Run.Outputs(Ablator.Apply(units, [new UnitSet("left1", [u])], ModeSpec.Parse("zero-out")), x, [12]);
+            Assert.Equal(oracle, zeroIn);
+            for (int i = 0; i < zeroIn.Length; i++) Assert.True(Math.Abs(zeroIn[i] - zeroOut[i]) <= 1e-5f * (1 + Math.Abs(zeroIn[i])), $"unit {u}: zero-out differs");
+        }
+    }
 }
