@@ -31,7 +31,7 @@ internal static class ImageFolderReader
             // no class sub-folders: the images of the folder itself, unlabelled
             string[] loose = Directory.GetFiles(root).Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).ToArray();
             if (loose.Length == 0)
-                throw new DataFormatException($"{spec.Text}: '{root}' has neither class sub-folders nor PNG/JPEG images");
+                throw new DataFormatException($"{spec.Text}: '{root}' has no class sub-folders and no PNG/JPEG images of its own (expected one sub-folder of images per class, or the images themselves for unlabelled data)");
             Array.Sort(loose, StringComparer.Ordinal);
             files.AddRange(loose.Select(f => (f, 0)));
         }

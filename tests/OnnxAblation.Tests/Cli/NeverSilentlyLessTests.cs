@@ -81,7 +81,7 @@ public class NeverSilentlyLessTests
     }
 
     [Fact]
-    public void A_model_whose_output_is_features_is_refused_for_accuracy_with_the_reason()
+    public void A_model_whose_output_is_features_is_refused_for_accuracy_with_the_reason() // its drift study: LabelFreeStudyTests
     {
         // conv → residual Add → Relu → GlobalAveragePool → Flatten: 4 pooled features, as a backbone ends
         var b = new GraphBuilder().Input("x", -1, 1, 28, 28).Output("y", -1, 4);
@@ -91,7 +91,7 @@ public class NeverSilentlyLessTests
         using var dir = new TempDir();
         string path = dir.File("backbone.onnx");
         b.Build().Save(path);
-        var (code, _, err) = CliProcess.Run("sweep", path, "--data", Fashion, "--limit", "20", "--store", dir.File("s.db"));
+        var (code, _, err) = CliProcess.Run("eval", path, "--data", Fashion, "--limit", "20");
         Assert.Equal(2, code);
         Assert.Contains("GlobalAveragePool 'pool'", err, StringComparison.Ordinal);
         Assert.Contains("not class scores", err.Replace("rather than class scores", "not class scores", StringComparison.Ordinal), StringComparison.Ordinal);

@@ -120,7 +120,7 @@ public sealed class NpyLoaderTests
         e = Assert.Throws<DataFormatException>(() => DataSets.Load($"npy:{tmp.File("missing.npy")},{labels}"));
         Assert.Contains($"file not found: '{tmp.File("missing.npy")}'", e.Message, StringComparison.Ordinal);
 
-        e = Assert.Throws<DataFormatException>(() => DataSets.Load($"npy:{labels}"));
+        e = Assert.Throws<DataFormatException>(() => DataSets.Load($"npy:{labels},{labels},{labels}"));
         Assert.Contains("INPUTS.npy,LABELS.npy", e.Message, StringComparison.Ordinal);
     }
 }

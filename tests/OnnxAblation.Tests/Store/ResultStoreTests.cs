@@ -68,9 +68,9 @@ public sealed class ResultStoreTests : IDisposable
             return Convert.ToString(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)!;
         }
         Assert.Equal("wal", Scalar("PRAGMA journal_mode"));
-        Assert.Equal("1", Scalar("SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal("2", Scalar("SELECT value FROM meta WHERE key = 'schema_version'"));
         Assert.Equal("[{\"layer\":\"fc1\",\"units\":[3,15]}]", Scalar("SELECT units FROM ablations WHERE key = 'k'"));
-        Assert.Equal("key,study,units,mode,accuracy,class_accuracy,mean_loss,class_mean_loss,correct,non_finite,seconds,created",
+        Assert.Equal("key,study,units,mode,accuracy,class_accuracy,mean_loss,class_mean_loss,correct,non_finite,seconds,created,effect",
             Scalar("SELECT group_concat(name, ',') FROM pragma_table_info('ablations')"));
         Assert.Equal("key,value", Scalar("SELECT group_concat(name, ',') FROM pragma_table_info('meta')"));
     }
