@@ -32,15 +32,22 @@ public class ZooCorpusTests
         return d;
     }
 
+    /// <summary>Set to 1 to check every oracle case; by default every third zero-in case (which still reaches every layer of the oracle) and every zero-out case run, for the test budget.</summary>
+    public const string FullVariable = "ONNX_ABLATION_FULL_CORPUS";
+
     /// <summary>(model, case index, readable description).</summary>
     public static TheoryData<string, int, string> Cases()
     {
+        bool full = Environment.GetEnvironmentVariable(FullVariable) == "1";
         var d = new TheoryData<string, int, string>();
         foreach (var m in ZooCorpusModel.Oracle.GetProperty("models").EnumerateArray())
         {
             int i = 0;
             foreach (var c in m.GetProperty("cases").EnumerateArray())
-                d.Add(m.GetProperty("name").GetString()!, i++, Describe(c));
+            {
+                if (full || i % 3 == 0 || c.GetProperty("mode").GetString() != "zero-in") d.Add(m.GetProperty("name").GetString()!, i, Describe(c));
+                i++;
+            }
         }
         return d;
     }
