@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OnnxAblation.Ablation.Studies;
 using OnnxAblation.Importance;
 
 namespace OnnxAblation.Cli.Commands;
@@ -19,8 +20,8 @@ internal static class CorrelateReport
         {
             var h = l.Headline;
             yield return h is null || double.IsNaN(h.Spearman.R)
-                ? $"{l.Layer.Name}: Spearman(Mann-Whitney p, accuracy drop) undefined ({h?.Spearman.Note ?? "no values"})"
-                : $"{l.Layer.Name}: Spearman(Mann-Whitney p, accuracy drop) = {Fmt.R(h.Spearman.R)} (p = {Fmt.P(h.Spearman.P)}, n = {h.Spearman.N} units)";
+                ? $"{l.Layer.Name}: Spearman(Mann-Whitney p, {a.DamageName}) undefined ({h?.Spearman.Note ?? "no values"})"
+                : $"{l.Layer.Name}: Spearman(Mann-Whitney p, {a.DamageName}) = {Fmt.R(h.Spearman.R)} (p = {Fmt.P(h.Spearman.P)}, n = {h.Spearman.N} units)";
         }
     }
 
@@ -31,7 +32,7 @@ internal static class CorrelateReport
         doc.Heading(1, $"Do unit metrics predict ablation damage? `{a.Model}`");
         doc.Paragraph($"Store `{a.StorePath}`, data `{a.DataSpec}`, {a.Samples} samples, baseline accuracy {Fmt.Pct(a.Baseline.Accuracy)}. " +
                       $"Damage = single-unit {CorrelationAnalysis.Mode} ablations from the store; Mann-Whitney test: {ReferenceText(a)}.");
-        doc.Heading(2, "Headline: Mann-Whitney p-value vs accuracy drop (Meyes et al. 2019)");
+        doc.Heading(2, $"Headline: Mann-Whitney p-value vs {a.DamageName} (Meyes et al. 2019)");
         foreach (var line in HeadlineLines(a)) doc.Paragraph(line, strong: true);
         doc.Paragraph("A low p-value means the unit's weights moved far from their initial distribution; a negative ρ means such units cost more accuracy when ablated.");
 
@@ -98,6 +99,7 @@ internal static class CorrelateReport
         root["baseline_accuracy"] = N(a.Baseline.Accuracy);
         root["mann_whitney_reference"] = a.Init is not null ? "init-model:" + a.Init : "pytorch-default-uniform";
         root["damage_mode"] = CorrelationAnalysis.Mode;
+        root["impact"] = Impacts.Name(a.Impact);
         var damage = new JsonArray();
         foreach (var l in a.Layers)
             for (int u = 0; u < l.Damage.AccuracyDrop.Count; u++)

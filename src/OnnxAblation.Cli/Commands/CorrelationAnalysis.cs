@@ -46,6 +46,18 @@ internal sealed class CorrelationAnalysis
 
     public required IReadOnlyList<string> Notes { get; init; }
 
+    /// <summary>What the damage is: the accuracy drop, or another impact measure (loss of agreement, KL, drift).</summary>
+    public ImpactMeasure Impact { get; init; } = ImpactMeasure.Accuracy;
+
+    /// <summary>How reports name the damage.</summary>
+    public string DamageName => Impact switch
+    {
+        ImpactMeasure.Accuracy => "accuracy drop",
+        ImpactMeasure.Agreement => "agreement loss",
+        ImpactMeasure.Kl => "KL(intact ‖ ablated)",
+        _ => "output drift",
+    };
+
     /// <summary>What to analyse and how.</summary>
     public sealed record Settings
     {
@@ -133,6 +145,7 @@ internal sealed class CorrelationAnalysis
             Layers = result,
             Importance = new ImportanceReport(s.Model.Source, weights, activations, predictiveness.SelectMany(p => p).ToList()),
             Notes = notes,
+            Impact = s.Impact,
         };
     }
 

@@ -86,4 +86,17 @@ public class CorrelateCommandTests(SweptStore store) : IClassFixture<SweptStore>
         Assert.Contains("is not the store's data", stderr, StringComparison.Ordinal);
         Assert.Contains("sample 30 has label 0 here and 1 in the store", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Kl_against_the_intact_model_can_be_the_damage()
+    {
+        string json = Path.Combine(store.Directory, "corr-kl.json");
+        var (code, stdout, stderr) = CliProcess.Run("correlate", store.Path, "--init", CliPaths.MlpInit, "--json", json, "--impact", "kl", "--no-curves");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("/fc1/MatMul: Spearman(Mann-Whitney p, KL(intact ‖ ablated)) = ", stdout, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal("kl", doc.RootElement.GetProperty("impact").GetString());
+        // KL is positive for every ablated unit that changes any output
+        Assert.True(doc.RootElement.GetProperty("headline")[0].GetProperty("n").GetInt32() == 20);
+    }
 }
