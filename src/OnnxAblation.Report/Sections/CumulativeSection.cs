@@ -59,7 +59,7 @@ internal sealed class CumulativeSection : IReportSection
         plot.Axes.Bottom.Label.Text = "units ablated (% of the layer)";
         plot.Axes.Left.Label.Text = "accuracy (%)";
         plot.Title($"{c.Layer.Layer}: cumulative ablation");
-        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        plot.ShowLegend(ScottPlot.Edge.Right);
         return plot;
     }
 }

@@ -61,8 +61,8 @@ internal sealed class PairsSection : IReportSection
     {
         var plot = PlotFolder.NewPlot();
         var palette = new ScottPlot.Palettes.ColorblindFriendly();
-        var explained = palette.GetColor(0);
-        var joint = palette.GetColor(5);
+        var explained = palette.GetColor(2);
+        var joint = palette.GetColor(6);
         var bars = new List<ScottPlot.Bar>();
         for (int i = 0; i < top.Count; i++)
         {
@@ -73,7 +73,7 @@ internal sealed class PairsSection : IReportSection
         plot.Add.Bars(bars);
         plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = "explained by a single ablation", FillColor = explained });
         plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = "lost only jointly", FillColor = joint });
-        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        plot.ShowLegend(ScottPlot.Edge.Bottom);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(top.Select((p, i) => new ScottPlot.Tick(i, $"{p.UnitA}+{p.UnitB}")).ToArray());
         plot.Axes.Left.Label.Text = "samples lost (points)";
         plot.Axes.Bottom.Label.Text = "unit pair";

@@ -33,7 +33,7 @@ internal sealed class RecoverySection : IReportSection
         plot.Axes.Bottom.Label.Text = "epochs of recovery training (0 = damaged, untrained)";
         plot.Axes.Left.Label.Text = "test accuracy (%)";
         plot.Title("Recovery training (ONNX Runtime evaluation per epoch)");
-        plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        plot.ShowLegend(ScottPlot.Edge.Bottom);
         string src = ctx.Plots.Save(plot, ctx.Prefix + "-recovery", 820, 440);
         h.Figure(src, "recovery curves", "damage held at exactly zero during fine-tuning; each epoch evaluated by ONNX Runtime");
         h.Table(ctx.Id("recovery-table"), ["run", "damage", "epoch", "train loss", "accuracy %", "test loss", "seconds"],

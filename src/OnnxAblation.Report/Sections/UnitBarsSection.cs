@@ -65,7 +65,7 @@ internal sealed class UnitBarsSection : IReportSection
         plot.Add.HorizontalLine(u.DeltaAccuracy * 100, 1, ScottPlot.Colors.Black, ScottPlot.LinePattern.Dashed).LegendText = "overall " + Html.D(u.DeltaAccuracy);
         plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = "class loses", FillColor = loss });
         plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = "class gains (▲)", FillColor = gain });
-        plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        plot.ShowLegend(ScottPlot.Edge.Bottom);
         var ticks = Enumerable.Range(0, s.Meta.Classes).Select(c => new ScottPlot.Tick(c, s.Meta.ClassNames[c])).ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
         plot.Axes.Bottom.TickLabelStyle.Rotation = s.Meta.ClassNames.Any(n => n.Length > 3) ? -35 : 0;
