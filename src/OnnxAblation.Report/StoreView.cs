@@ -13,10 +13,12 @@ namespace OnnxAblation.Report;
 internal sealed class StoreView
 {
     private const string CumulativePrefix = "cumulative:";
+    private readonly IReadOnlyDictionary<string, IReadOnlyList<int>> _orders;
 
     private StoreView(string path, StoreMetadata meta, IReadOnlyList<AblationRecord> records, StudyAnalysis analysis,
-        IReadOnlyList<(string Layer, string Reason)> skipped, IReadOnlyList<RecoveryPoint> recovery)
+        IReadOnlyList<(string Layer, string Reason)> skipped, IReadOnlyList<RecoveryPoint> recovery, IReadOnlyDictionary<string, IReadOnlyList<int>> orders)
     {
+        _orders = orders;
         Path = path;
         Meta = meta;
         Records = records;
@@ -79,7 +81,7 @@ internal sealed class StoreView
         {
             throw new ReportException($"{store.Path}: {e.Message} (every change is measured against it); rerun `onnx-ablate study` or `onnx-ablate sweep` on this store to add it", e);
         }
-        return new StoreView(store.Path, store.Metadata, records, analysis, store.Skipped(), store.RecoveryPoints());
+        return new StoreView(store.Path, store.Metadata, records, analysis, store.Skipped(), store.RecoveryPoints(), store.Orders());
     }
 
     private static string ModeOf(AblationRecord r) => r.Key[..Math.Max(0, r.Key.IndexOf('|', StringComparison.Ordinal))];
@@ -117,7 +119,7 @@ internal sealed class StoreView
         string prefix = CumulativePrefix + l.Layer + ":";
         var studies = Records.Where(r => r.Study.StartsWith(prefix, StringComparison.Ordinal) && ModeOf(r) == l.Mode)
             .GroupBy(r => r.Study[prefix.Length..], StringComparer.Ordinal).ToList();
-        if (studies.Count == 0) return null;
+        if (studies.Count == 0 && !_orders.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal))) return null;
         int n = l.UnitCount;
         var randomSeeds = studies.Select(s => s.Key).Where(k => k.StartsWith("random-s", StringComparison.Ordinal))
             .Select(k => int.TryParse(k["random-s".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int s) ? s : -1)
@@ -130,49 +132,31 @@ internal sealed class StoreView
             random = new OrderedCurve($"random orders (mean ± sd of {randomSeeds.Count} seeds)", pts, StudyAnalysis.Area(pts), n + 1 - pts.Count);
         }
         var orders = new List<OrderedCurve>();
-        foreach (var s in studies.Where(s => !s.Key.StartsWith("random-s", StringComparison.Ordinal)).OrderBy(s => s.Key, StringComparer.Ordinal))
+        var unknown = new List<string>();
+        var names = studies.Select(s => s.Key).Concat(_orders.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]))
+            .Where(k => !k.StartsWith("random-s", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        foreach (var name in names)
         {
-            IReadOnlyList<string> keys;
-            string name = s.Key;
-            if (s.Key == "impact" && l.Singles.Count == n)
+            int[] order;
+            string title = name;
+            if (_orders.TryGetValue(prefix + name, out var recorded) && recorded.Count == n) order = [.. recorded];
+            else if (name == "impact" && l.Singles.Count == n)
             {
                 // The order the study used: units by decreasing measured single-unit drop (StudyOrchestrator.ImpactOrder).
-                var drops = l.Singles.Select(u => Baseline.Accuracy - u.Accuracy).ToArray();
-                keys = Prefixes(l, StudyOrchestrator.ImpactOrder(drops));
-                name = "most damaging first (measured impact)";
+                order = StudyOrchestrator.ImpactOrder(l.Singles.Select(u => Baseline.Accuracy - u.Accuracy).ToArray());
             }
-            else keys = Reconstruct(l, s.ToList());
-            var pts = Analysis.Curve([keys], n);
-            orders.Add(new OrderedCurve(name, pts, StudyAnalysis.Area(pts), n + 1 - pts.Count));
+            else
+            {
+                unknown.Add(name);
+                continue;
+            }
+            if (name == "impact") title = "most damaging first (measured impact)";
+            var pts = Analysis.Curve([Prefixes(l, order)], n);
+            orders.Add(new OrderedCurve(title, pts, StudyAnalysis.Area(pts), n + 1 - pts.Count));
         }
-        return new CumulativeLayer(l, random, orders);
+        return new CumulativeLayer(l, random, orders, unknown);
     }
 
     private static List<string> Prefixes(LayerResults l, int[] order) =>
         Enumerable.Range(1, order.Length).Select(k => l.Key(order.Take(k))).ToList();
-
-    /// <summary>
-    /// Prefix keys of an order known only from its stored records: prefixes stored under another study (a single, the
-    /// whole layer) are found where the neighbouring prefixes pin them down; others stay unknown ("").
-    /// </summary>
-    private static List<string> Reconstruct(LayerResults l, IReadOnlyList<AblationRecord> records)
-    {
-        int n = l.UnitCount;
-        var sets = new HashSet<int>[n + 1];
-        sets[0] = [];
-        sets[n] = [.. Enumerable.Range(0, n)];
-        foreach (var r in records)
-        {
-            var u = r.Units[0].Units;
-            if (u.Count <= n) sets[u.Count] = [.. u];
-        }
-        for (int k = 1; k < n; k++)
-        {
-            if (sets[k] is not null || sets[k - 1] is null || sets[k + 1] is null) continue;
-            var extra = sets[k + 1].Except(sets[k - 1]).ToList();
-            // Two units added between k-1 and k+1: the first of them is not recorded anywhere, so prefix k stays unknown.
-            if (extra.Count == 1) sets[k] = [.. sets[k - 1], extra[0]];
-        }
-        return Enumerable.Range(1, n).Select(k => sets[k] is { } s ? l.Key(s) : "").ToList();
-    }
 }

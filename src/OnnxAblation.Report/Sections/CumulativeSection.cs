@@ -21,10 +21,11 @@ internal sealed class CumulativeSection : IReportSection
             string src = ctx.Plots.Save(Draw(c), $"{ctx.Prefix}-cumulative-{ci}", 820, 440);
             h.Figure(src, $"{c.Layer.Layer}: cumulative ablation curves", "random orders: mean line with ± 1 sd band; every other line is one order stored in the study");
             var all = (c.Random is null ? [] : new[] { c.Random }).Concat(c.Orders).ToList();
-            h.Table(ctx.Id("cumulative-table-" + Html.I(ci)), ["order", "area", "points", "points not identifiable"],
+            h.Table(ctx.Id("cumulative-table-" + Html.I(ci)), ["order", "area", "points", "points not in the store"],
                 all.Select(o => (IReadOnlyList<Cell>)[Cell.Text(o.Name), Cell.Num(o.Area), Cell.Int(o.Points.Count), Cell.Int(o.Missing)]));
-            if (all.Any(o => o.Missing > 0))
-                h.Para("<span class=\"note\">An order known only from its stored prefixes can leave a prefix unidentified (its ablation was stored first by another study and the neighbouring prefixes do not pin it down); such points are left out of the curve and its area.</span>");
+            if (c.Unknown.Count > 0)
+                h.Para($"<span class=\"note\">Not drawn: {Html.E(string.Join(", ", c.Unknown))}: the store does not record these orders " +
+                       "(made by an older <code>correlate</code>); rerunning <code>onnx-ablate correlate</code> on the store records them without new evaluations.</span>");
         }
     }
 

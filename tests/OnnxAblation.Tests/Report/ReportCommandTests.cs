@@ -49,6 +49,37 @@ public partial class ReportCommandTests(ReportedStudy study) : IClassFixture<Rep
     }
 
     [Fact]
+    public void Cumulative_areas_equal_those_correlate_computed_for_every_order()
+    {
+        string html = File.ReadAllText(study.Index);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(study.CorrelateJson));
+        var layers = doc.RootElement.GetProperty("cumulative").EnumerateArray().ToList();
+        Assert.Equal(2, layers.Count);
+        int compared = 0;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var rows = AreaRow().Matches(Section(html, $"id=\"s0-cumulative-table-{i}\"")).ToDictionary(
+                m => System.Net.WebUtility.HtmlDecode(m.Groups["name"].Value), m => double.Parse(m.Groups["area"].Value, CultureInfo.InvariantCulture));
+            foreach (var o in layers[i].GetProperty("orders").EnumerateArray())
+            {
+                Assert.Equal(o.GetProperty("auc").GetDouble(), rows["metric-" + o.GetProperty("metric").GetString()]);
+                compared++;
+            }
+            Assert.Equal(layers[i].GetProperty("impact").GetProperty("auc").GetDouble(), rows["most damaging first (measured impact)"]);
+            // The random band's area is the area of the mean curve: the mean of the seeds' areas up to rounding.
+            Assert.Equal(layers[i].GetProperty("random").GetProperty("auc_mean").GetDouble(), rows["random orders (mean ± sd of 3 seeds)"], 12);
+        }
+        Assert.True(compared >= 20, $"{compared} metric orders compared");
+    }
+
+    private static string Section(string html, string start)
+    {
+        int a = html.IndexOf(start, StringComparison.Ordinal);
+        Assert.True(a >= 0, start);
+        return html[a..html.IndexOf("</table>", a, StringComparison.Ordinal)];
+    }
+
+    [Fact]
     public void A_missing_store_fails_with_its_path()
     {
         string missing = Path.Combine(TestPaths.NewTempDirectory(), "nothing.db");
@@ -84,6 +115,9 @@ public partial class ReportCommandTests(ReportedStudy study) : IClassFixture<Rep
         Assert.Contains("no baseline", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(outDir, "index.html")));
     }
+
+    [GeneratedRegex("<tr><td>(?<name>[^<]*)</td><td class=\"num\" data-v=\"(?<area>[^\"]*)\">")]
+    private static partial Regex AreaRow();
 
     [GeneratedRegex("(src|href)=\"([^\"]*)\"")]
     private static partial Regex Reference();

@@ -19,7 +19,8 @@ public sealed class ReportedStudy
         SweepStore = Path.Combine(Directory, "seed2.db");
         OutDir = Path.Combine(Directory, "report");
         Cli("study", CliPaths.Mlp, "--data", CliPaths.Digits300, "--limit", "300", "--store", StudyStore, "--cumulative-seeds", "3", "--class-top", "1");
-        Cli("correlate", StudyStore, "--init", CliPaths.MlpInit, "--seeds", "3");
+        CorrelateJson = Path.Combine(Directory, "correlate.json");
+        Cli("correlate", StudyStore, "--init", CliPaths.MlpInit, "--seeds", "3", "--json", CorrelateJson);
         Cli("sweep", CliPaths.Seed2, "--data", CliPaths.Digits300, "--limit", "300", "--store", SweepStore, "--whole-layers");
         using (var s = ResultStore.OpenExisting(StudyStore))
         {
@@ -40,6 +41,9 @@ public sealed class ReportedStudy
     public string SweepStore { get; }
 
     public string OutDir { get; }
+
+    /// <summary>correlate's JSON: the areas under its cumulative curves, which the page must repeat.</summary>
+    public string CorrelateJson { get; }
 
     public string Index => Path.Combine(OutDir, "index.html");
 
