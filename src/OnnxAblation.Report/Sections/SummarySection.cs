@@ -85,12 +85,10 @@ internal sealed class SummarySection : IReportSection
             h.Table(ctx.Id("skipped-table"), ["layer", "reason"], s.Skipped.Select(x => (IReadOnlyList<Cell>)[Cell.Text(x.Layer), Cell.Text(x.Reason)]));
     }
 
-    /// <summary>Layers by damage, most damaging first: the whole-layer ablation where every layer has one (ties by the mean single unit), else the mean single unit.</summary>
-    internal static IReadOnlyList<(LayerResults Layer, double Delta, string Basis)> Fragility(StoreView s)
-    {
-        bool whole = s.Layers.Count > 0 && s.Layers.All(l => l.WholeLayer is not null);
-        return s.Layers
-            .Select(l => whole ? (l, l.WholeLayer!.Accuracy - s.Baseline.Accuracy, "whole layer ablated") : (l, l.MeanSingleDelta, "mean of its single units"))
-            .OrderBy(x => x.Item2).ThenBy(x => x.l.MeanSingleDelta).ToList();
-    }
+    /// <summary>
+    /// Layers by the mean change of their single units, most damaging first. (A whole layer ablated takes most networks
+    /// to chance level, so it rarely tells layers apart; it is a column of the table.)
+    /// </summary>
+    internal static IReadOnlyList<(LayerResults Layer, double Delta, string Basis)> Fragility(StoreView s) =>
+        s.Layers.Select(l => (l, l.MeanSingleDelta, "mean of its single units")).OrderBy(x => x.Item2).ToList();
 }
