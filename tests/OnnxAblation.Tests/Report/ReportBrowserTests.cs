@@ -10,7 +10,8 @@ namespace OnnxAblation.Tests.Report;
 /// The report in a real browser: Debian's headless Chromium driven by Playwright (its driver ships in the NuGet package;
 /// no browser download). Fails, not skips, where the set-up did not install Chromium.
 /// </summary>
-public class ReportBrowserTests(ReportedStudy study) : IClassFixture<ReportedStudy>
+[Collection(ReportCollection.Name)]
+public class ReportBrowserTests(ReportedStudy study)
 {
     /// <summary>Debian's chromium package (tools/setup.sh browser).</summary>
     internal const string Chromium = "/usr/bin/chromium";

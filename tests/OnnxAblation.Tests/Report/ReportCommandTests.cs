@@ -7,7 +7,8 @@ using OnnxAblation.Tests.Support;
 namespace OnnxAblation.Tests.Report;
 
 /// <summary><c>onnx-ablate report</c>: the page from real stores (offline, every section, numbers equal to the store's) and clear errors for bad input.</summary>
-public partial class ReportCommandTests(ReportedStudy study) : IClassFixture<ReportedStudy>
+[Collection(ReportCollection.Name)]
+public partial class ReportCommandTests(ReportedStudy study)
 {
     [Fact]
     public void Writes_an_offline_page_with_every_section_whose_heatmap_numbers_equal_the_store()
@@ -24,7 +25,7 @@ public partial class ReportCommandTests(ReportedStudy study) : IClassFixture<Rep
         }
         Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
         Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
-        foreach (var id in new[] { "s0-summary", "s0-heatmaps", "s0-units", "s0-pairs", "s0-cumulative", "s0-importance", "s0-recovery", "s0-skipped", "s1-summary", "comparison" })
+        foreach (var id in new[] { "s0-summary", "s0-heatmaps", "s0-units", "s0-pairs", "s0-cumulative", "s0-class-top", "s0-importance", "s0-recovery", "s0-skipped", "s1-summary", "comparison" })
             Assert.Contains($"id=\"{id}\"", html, StringComparison.Ordinal);
         // correlate's metric orders are drawn with the random band and the impact order.
         string text = System.Net.WebUtility.HtmlDecode(html);

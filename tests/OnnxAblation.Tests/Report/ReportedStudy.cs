@@ -18,7 +18,7 @@ public sealed class ReportedStudy
         StudyStore = Path.Combine(Directory, "study.db");
         SweepStore = Path.Combine(Directory, "seed2.db");
         OutDir = Path.Combine(Directory, "report");
-        Cli("study", CliPaths.Mlp, "--data", CliPaths.Digits300, "--limit", "300", "--store", StudyStore, "--cumulative-seeds", "3", "--class-top", "1");
+        Cli("study", CliPaths.Mlp, "--data", CliPaths.Digits300, "--limit", "300", "--store", StudyStore, "--cumulative-seeds", "3", "--class-top", "1,4");
         CorrelateJson = Path.Combine(Directory, "correlate.json");
         Cli("correlate", StudyStore, "--init", CliPaths.MlpInit, "--seeds", "3", "--json", CorrelateJson);
         Cli("sweep", CliPaths.Seed2, "--data", CliPaths.Digits300, "--limit", "300", "--store", SweepStore, "--whole-layers");
