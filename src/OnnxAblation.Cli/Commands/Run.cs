@@ -18,7 +18,7 @@ internal static class Run
         }
         catch (Exception e) when (e is OnnxFormatException or DataFormatException or AblationException or StoreMismatchException
                                       or StoreFormatException or StoreConflictException or RuntimeUnavailableException
-                                      or ArgumentException or IOException or UnauthorizedAccessException)
+                                      or ArgumentException or IOException or UnauthorizedAccessException or Report.ReportException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;
