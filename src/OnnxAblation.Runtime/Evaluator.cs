@@ -35,10 +35,7 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(data);
         if (kind == OutputKind.Features)
             throw new OnnxFormatException($"{session.Source}: the model output is not class scores, so accuracy cannot be computed; name a class-score output with --output");
-        var outputs = Predict(session, data, progress);
-        if (session.OutputSize != data.ClassCount)
-            throw new OnnxFormatException($"{session.Source}: model output has {session.OutputSize} values per sample, the data '{data.Spec}' has {data.ClassCount} classes (ClassScores.Fit gives the data the model's class count)");
-        return Metrics.Compute(outputs, data.ClassCount, data.Labels, kind);
+        return Score(Predict(session, data, progress), session.OutputSize, data, kind, default, session.Source);
     }
 
     /// <summary>

@@ -161,7 +161,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         private readonly Dictionary<int, Buffers> _buffers = new();
         private readonly TensorLayout _layout;
         private readonly long[] _inputSampleDims;
-        private readonly int _classes;
+        private readonly int _width;
         private readonly int _rowsPerRun;
         private readonly HashSet<int> _cached = new();
         private float[][]? _cache;
@@ -188,7 +188,7 @@ public sealed class FastEvaluator : IAblationEvaluator
             var declared = g.DeclaredShape(input) ?? [];
             _inputSampleDims = declared.Skip(1).Select((d, i) => d ?? data.SampleShape[i]).ToArray();
             _layout = BatchCopier.LayoutFor(data.SampleShape, [null, .. _inputSampleDims.Select(d => (long?)d)]);
-            _classes = width;
+            _width = width;
         }
 
         private sealed class Buffers : IDisposable
@@ -222,7 +222,7 @@ public sealed class FastEvaluator : IAblationEvaluator
                 prefixOut.Add((_cut.Crossing[i], crossing[i]));
             }
             var mask = new TensorBuffer(_cut.MaskShape);
-            var output = new TensorBuffer(_cut.K * b, _classes);
+            var output = new TensorBuffer(_cut.K * b, _width);
             string inputName = _cut.Prefix.Graph.Input.First(v => !_cut.Prefix.Graph.Initializer.Any(t => t.Name == v.Name)).Name;
             x = new Buffers
             {
@@ -243,13 +243,13 @@ public sealed class FastEvaluator : IAblationEvaluator
             int n = _data.Count, k = _cut.K, c = (int)_cut.SampleShapes[0][_cut.UnitAxis];
             int chunk = Math.Max(1, Math.Min(n, _rowsPerRun / k));
             // Ablations per group: their outputs for every sample are kept until the group is scored.
-            long perAblation = (long)n * _classes * sizeof(float);
+            long perAblation = (long)n * _width * sizeof(float);
             int group = (int)Math.Clamp(_fast.OutputBudgetBytes / perAblation / k * k, k, Math.Max(k, ablations.Count));
             for (int g0 = 0; g0 < ablations.Count; g0 += group)
             {
                 int gCount = Math.Min(group, ablations.Count - g0);
                 var outputs = new float[gCount][];
-                for (int a = 0; a < gCount; a++) outputs[a] = new float[n * _classes];
+                for (int a = 0; a < gCount; a++) outputs[a] = new float[n * _width];
                 for (int start = 0; start < n; start += chunk)
                 {
                     int b = Math.Min(chunk, n - start);
@@ -266,11 +266,11 @@ public sealed class FastEvaluator : IAblationEvaluator
                         _suffix.Run(buf.Suffix);
                         var o = buf.Output.Data;
                         for (int j = 0; j < kCount; j++)
-                            o.AsSpan(j * b * _classes, b * _classes).CopyTo(outputs[a0 + j].AsSpan(start * _classes));
+                            o.AsSpan(j * b * _width, b * _width).CopyTo(outputs[a0 + j].AsSpan(start * _width));
                     }
                 }
                 for (int a = 0; a < gCount; a++)
-                    onResult(g0 + a, Evaluator.Score(outputs[a], _classes, _data, _kind, _intact, _cut.Prefix.Source));
+                    onResult(g0 + a, Evaluator.Score(outputs[a], _width, _data, _kind, _intact, _cut.Prefix.Source));
             }
         }
 

@@ -81,7 +81,7 @@ public sealed class OverridableEvaluator : IAblationEvaluator
         private readonly string _output;
         private readonly long[] _sampleDims;
         private readonly TensorLayout _layout;
-        private readonly int _classes;
+        private readonly int _width;
         private readonly int _batch;
 
         public LayerSession(OnnxModel model, List<string> tensors, Dataset data, InferenceOptions options, int width)
@@ -105,29 +105,29 @@ public sealed class OverridableEvaluator : IAblationEvaluator
             var declared = g.DeclaredShape(_input) ?? [];
             _sampleDims = declared.Skip(1).Select((d, i) => d ?? data.SampleShape[i]).ToArray();
             _layout = BatchCopier.LayoutFor(data.SampleShape, [null, .. _sampleDims.Select(d => (long?)d)]);
-            _classes = width;
+            _width = width;
             _batch = Math.Max(1, options.BatchSize);
         }
 
         public EvaluationResult Evaluate(OnnxModel ablated, Dataset data, OutputKind kind, float[] intact)
         {
             for (int t = 0; t < _tensors.Count; t++) TensorCodec.ReadInto(ablated.Initializer(_tensors[t]), _weights[t].Data);
-            var outputs = new float[data.Count * _classes];
+            var outputs = new float[data.Count * _width];
             for (int start = 0; start < data.Count; start += _batch)
             {
                 int b = Math.Min(_batch, data.Count - start);
                 if (!_bound.TryGetValue(b, out var x))
                 {
                     var input = new TensorBuffer([b, .. _sampleDims]);
-                    var output = new TensorBuffer(b, _classes);
+                    var output = new TensorBuffer(b, _width);
                     x = (input, output, _session.Bind([_input, .. _tensors], [input, .. _weights], [_output], [output]));
                     _bound[b] = x;
                 }
                 BatchCopier.Copy(data, start, b, _layout, x.Input.Data);
                 _session.Run(x.Binding);
-                x.Output.Data.CopyTo(outputs.AsSpan(start * _classes));
+                x.Output.Data.CopyTo(outputs.AsSpan(start * _width));
             }
-            return Evaluator.Score(outputs, _classes, data, kind, intact, ablated.Source);
+            return Evaluator.Score(outputs, _width, data, kind, intact, ablated.Source);
         }
 
         public void Dispose()
