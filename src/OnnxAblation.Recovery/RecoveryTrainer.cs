@@ -50,14 +50,13 @@ public static class RecoveryTrainer
     /// <summary>The weight elements the damage silences and training must keep at zero.</summary>
     internal static IReadOnlyList<TensorSlice> HeldSlices(ModelUnits units, IReadOnlyList<UnitSet> damage, ModeSpec mode)
     {
-        if (mode.Mode is not (AblationMode.ZeroIn or AblationMode.ZeroOut))
-            throw new RecoveryException($"mode {mode} cannot be held during recovery training: only zero-in and zero-out silence weights exactly");
         var slices = new List<TensorSlice>();
         foreach (var set in damage)
         {
             var layer = units[set.Layer];
             foreach (int u in set.Units.Distinct())
-                slices.AddRange(mode.Mode == AblationMode.ZeroIn ? units.Incoming(layer, u) : units.Outgoing(layer, u));
+                slices.AddRange(mode.Mode.Held(units, layer, u)
+                    ?? throw new RecoveryException($"mode {mode} cannot be held during recovery training: only {string.Join(" and ", AblationMode.All.Where(m => m.Held(units, layer, u) is not null).Select(m => m.Key))} silence weights exactly"));
         }
         return slices;
     }

@@ -63,7 +63,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         for (int i = 0; i < ablations.Count; i++)
         {
             var sets = ablations[i];
-            if (_mode.Mode == AblationMode.ZeroIn && sets.Count == 1 && Runner(sets[0].Layer) is not null)
+            if (_mode.Mode.FastMaskable && sets.Count == 1 && Runner(sets[0].Layer) is not null)
             {
                 if (!byLayer.TryGetValue(sets[0].Layer, out var list)) byLayer[sets[0].Layer] = list = new List<int>();
                 list.Add(i);

@@ -60,7 +60,7 @@ public sealed class OverridableEvaluator : IAblationEvaluator
     private LayerSession Session(Layer layer)
     {
         if (_sessions.TryGetValue(layer.Name, out var s)) return s;
-        var touched = (_mode.Mode == AblationMode.ZeroOut ? _units.Outgoing(layer, 0) : _units.Incoming(layer, 0)).Select(t => t.Tensor).Distinct().ToList();
+        var touched = _mode.Mode.Touched(_units, layer, 0).Select(t => t.Tensor).Distinct().ToList();
         if (layer.BiasName is not null && !touched.Contains(layer.BiasName)) touched.Add(layer.BiasName);
         return _sessions[layer.Name] = new LayerSession(_units.Model, touched, _data, _options, _reference.OutputWidth);
     }

@@ -1,60 +1,31 @@
-using OnnxAblation.Ablation.Ops;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Units;
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
 
 namespace OnnxAblation.Ablation.Modes;
 
 /// <summary>
-/// Applies an ablation by rewriting initializers of a copy of the model (the reference path).
-/// Nodes are added only where a mode needs a bias the layer does not have (mean ablation).
+/// Applies an ablation by rewriting initializers of a copy of the model (the reference path); each mode's
+/// <see cref="AblationMode"/> object does the rewrite. Nodes are added only where a mode needs a bias the layer does
+/// not have (mean ablation).
 /// </summary>
 public static class Ablator
 {
-    /// <summary>A rewritten copy; <paramref name="means"/> is required for <see cref="AblationMode.Mean"/>.</summary>
+    /// <summary>A rewritten copy; <paramref name="means"/> is required for modes that need unit means (mean).</summary>
     public static OnnxModel Apply(ModelUnits units, IReadOnlyList<UnitSet> sets, ModeSpec mode, UnitMeans? means = null)
     {
         ArgumentNullException.ThrowIfNull(units);
         ArgumentNullException.ThrowIfNull(sets);
         ArgumentNullException.ThrowIfNull(mode);
+        if (mode.Mode.NeedsUnitMeans && means is null)
+            throw new AblationException($"{mode.Mode.Key} ablation needs unit means computed on the data");
         var model = units.Model.Clone();
-        var edits = new TensorEdits(model);
+        var edits = new ModelEdits(model);
+        var context = new ModeRewrite(units, mode, means);
         foreach (var set in sets)
         {
             var layer = units[set.Layer];
-            foreach (int u in set.Units.Distinct())
-            {
-                switch (mode.Mode)
-                {
-                    case AblationMode.ZeroIn:
-                        foreach (var s in units.Incoming(layer, u))
-                            edits.Set(s.Tensor == layer.BiasName ? s with { Tensor = edits.PerUnitBias(layer) } : s, 0f);
-                        break;
-                    case AblationMode.ZeroOut:
-                        if (layer.OutgoingMerged)
-                            throw new AblationException($"zero-out of '{layer.Name}': its units are added to another layer's channels (residual Add) before being read, so zeroing outgoing weights would silence those too; use zero-in");
-                        if (!units.Consumers(layer).Any())
-                            throw new AblationException($"zero-out of '{layer.Name}': no layer reads its units (it is the output layer); use zero-in");
-                        // A unit that a Slice drops reaches no layer: its zero-out rewrites nothing, as zeroing it changes nothing.
-                        foreach (var s in units.Outgoing(layer, u)) edits.Set(s, 0f);
-                        break;
-                    case AblationMode.Mean:
-                        if (means is null) throw new AblationException("mean ablation needs unit means computed on the data");
-                        edits.Set(new TensorSlice(layer.WeightName, units.IncomingWeights(layer, u)), 0f);
-                        string bias = edits.PerUnitBias(layer);
-                        float beta = layer.OpType == "Gemm" ? Attributes.Float(model.Graph.Node[layer.NodeIndex], "beta", 1f) : 1f;
-                        edits.Set(new TensorSlice(bias, [u]), (float)(means[layer.Name][u] / beta));
-                        break;
-                    case AblationMode.Scale:
-                        edits.Scale(new TensorSlice(layer.WeightName, units.IncomingWeights(layer, u)), (float)mode.Parameter);
-                        if (layer.BiasName is not null) edits.Scale(new TensorSlice(edits.PerUnitBias(layer), [u]), (float)mode.Parameter);
-                        break;
-                    case AblationMode.Noise:
-                        edits.AddNoise(new TensorSlice(layer.WeightName, units.IncomingWeights(layer, u)), mode.Parameter, NoiseSeed(mode.Seed, layer.Position, u));
-                        break;
-                }
-            }
+            foreach (int u in set.Units.Distinct()) mode.Mode.Rewrite(edits, context, layer, u);
         }
         edits.Commit();
         return model;
@@ -62,105 +33,4 @@ public static class Ablator
 
     internal static int NoiseSeed(int seed, int layerPosition, int unit) =>
         unchecked((seed * 1_000_003) ^ (layerPosition * 10_007) ^ (unit * 101) ^ 0x5EED);
-
-    /// <summary>Decodes each touched initializer once, edits it, and writes it back once.</summary>
-    private sealed class TensorEdits(OnnxModel model)
-    {
-        private readonly Dictionary<string, float[]> _values = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, string> _biasOf = new(StringComparer.Ordinal);
-        private readonly List<(int After, NodeProto Node)> _newNodes = new();
-
-        private float[] Values(string tensor)
-        {
-            if (!_values.TryGetValue(tensor, out var v)) _values[tensor] = v = model.GetInitializer(tensor);
-            return v;
-        }
-
-        public void Set(TensorSlice s, float value)
-        {
-            var v = Values(s.Tensor);
-            foreach (int i in s.Indices) v[i] = value;
-        }
-
-        public void Scale(TensorSlice s, float factor)
-        {
-            var v = Values(s.Tensor);
-            foreach (int i in s.Indices) v[i] *= factor;
-        }
-
-        public void AddNoise(TensorSlice s, double sigmaRelative, int seed)
-        {
-            var v = Values(s.Tensor);
-            double mean = s.Indices.Average(i => (double)v[i]);
-            double std = Math.Sqrt(s.Indices.Average(i => (v[i] - mean) * (v[i] - mean)));
-            var rng = new Random(seed);
-            foreach (int i in s.Indices)
-            {
-                // Box–Muller: one standard normal per weight
-                double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
-                double z = Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-                v[i] += (float)(z * sigmaRelative * std);
-            }
-        }
-
-        /// <summary>Name of a bias with one value per unit, creating one (or expanding a broadcast one) where needed.</summary>
-        public string PerUnitBias(Layer layer)
-        {
-            if (_biasOf.TryGetValue(layer.Name, out var made)) return made;
-            string bias = MakePerUnitBias(layer);
-            _biasOf[layer.Name] = bias;
-            return bias;
-        }
-
-        private string MakePerUnitBias(Layer layer)
-        {
-            var graph = model.Graph;
-            var node = graph.Node[layer.NodeIndex];
-            if (layer.BiasName is { } existing)
-            {
-                var current = Values(existing);
-                if (current.Length == layer.UnitCount) return existing;
-                _values[existing] = Enumerable.Repeat(current[0], layer.UnitCount).ToArray();
-                var t = model.Initializer(existing);
-                t.Dims.Clear();
-                t.Dims.Add(layer.UnitCount);
-                return existing;
-            }
-            string name = UniqueName(graph, layer.Name + ".ablation_bias");
-            // one value per unit on the units' axis: [N] for X·W, [M, 1] for W·X
-            long[] dims = layer.WeightInput == 0 ? [layer.UnitCount, 1] : [layer.UnitCount];
-            graph.Initializer.Add(TensorCodec.Create(name, dims, new float[layer.UnitCount]));
-            if (layer.OpType == "MatMul")
-            {
-                string raw = UniqueName(graph, node.Output[0] + ".pre_bias");
-                string output = node.Output[0];
-                node.Output[0] = raw;
-                var add = new NodeProto { OpType = "Add", Name = UniqueName(graph, layer.Name + ".ablation_bias_add") };
-                add.Input.Add(raw);
-                add.Input.Add(name);
-                add.Output.Add(output);
-                _newNodes.Add((layer.NodeIndex, add)); // inserted at Commit, so node indices stay valid until then
-            }
-            else
-            {
-                while (node.Input.Count < 2) node.Input.Add("");
-                if (node.Input.Count == 2) node.Input.Add(name); else node.Input[2] = name;
-            }
-            return name;
-        }
-
-        public void Commit()
-        {
-            foreach (var (tensor, values) in _values) model.SetInitializer(tensor, values);
-            foreach (var (after, node) in _newNodes.OrderByDescending(n => n.After)) model.Graph.Node.Insert(after + 1, node);
-        }
-
-        private static string UniqueName(GraphProto g, string baseName)
-        {
-            var used = g.Initializer.Select(t => t.Name).Concat(g.Node.SelectMany(n => n.Output)).Concat(g.Node.Select(n => n.Name)).ToHashSet(StringComparer.Ordinal);
-            string name = baseName;
-            for (int i = 1; used.Contains(name); i++) name = baseName + "_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return name;
-        }
-    }
 }

@@ -8,6 +8,9 @@ public sealed record ModeSpec(AblationMode Mode, double Parameter = 0, int Seed 
 {
     public static ModeSpec ZeroIn { get; } = new(AblationMode.ZeroIn);
 
+    /// <summary>Help text listing every mode, e.g. "zero-in, zero-out, mean, noise[:sigma], scale[:factor]".</summary>
+    public static string Choices => string.Join(", ", AblationMode.All.Select(m => m.Usage));
+
     /// <summary>Parses "zero-in", "zero-out", "mean", "noise", "noise:0.5", "scale:0.25"; parameter/seed defaults as given.</summary>
     public static ModeSpec Parse(string text, double? parameter = null, int seed = 0)
     {
@@ -22,47 +25,18 @@ public sealed record ModeSpec(AblationMode Mode, double Parameter = 0, int Seed 
             inline = p;
             name = name[..colon];
         }
-        var mode = name switch
-        {
-            "zero-in" or "zero" => AblationMode.ZeroIn,
-            "zero-out" => AblationMode.ZeroOut,
-            "mean" => AblationMode.Mean,
-            "noise" => AblationMode.Noise,
-            "scale" => AblationMode.Scale,
-            _ => throw new AblationException($"mode '{text}' is not one of zero-in, zero-out, mean, noise[:sigma], scale[:factor]"),
-        };
-        double value = inline ?? parameter ?? (mode == AblationMode.Noise ? 1.0 : mode == AblationMode.Scale ? 0.5 : 0);
-        return mode switch
-        {
-            AblationMode.Noise => new ModeSpec(mode, value, seed),
-            AblationMode.Scale => new ModeSpec(mode, value),
-            _ => new ModeSpec(mode),
-        };
+        var mode = AblationMode.All.FirstOrDefault(m => m.Key == name || m.Aliases.Contains(name))
+            ?? throw new AblationException($"mode '{text}' is not one of {Choices}");
+        if (inline is not null && mode.ParameterName is null)
+            throw new AblationException($"mode '{text}': {mode.Key} takes no parameter");
+        double value = mode.ParameterName is null ? 0 : inline ?? parameter ?? mode.DefaultParameter;
+        return new ModeSpec(mode, value, mode.UsesSeed ? seed : 0);
     }
 
     /// <summary>Why this mode cannot ablate units of <paramref name="layer"/>, or null if it can.</summary>
-    public string? Unavailable(ModelUnits units, Layer layer)
-    {
-        ArgumentNullException.ThrowIfNull(units);
-        ArgumentNullException.ThrowIfNull(layer);
-        if (Mode != AblationMode.ZeroOut) return null;
-        string? why = ModelInspection.ZeroOutProblem(layer) ?? (units.Consumers(layer).Any() ? null : "no layer reads its units");
-        return why is null ? null : $"zero-out unavailable: {why}; zero-in works";
-    }
+    public string? Unavailable(ModelUnits units, Layer layer) => Mode.Unavailable(units, layer);
 
-    public string Name => Mode switch
-    {
-        AblationMode.ZeroIn => "zero-in",
-        AblationMode.ZeroOut => "zero-out",
-        AblationMode.Mean => "mean",
-        AblationMode.Noise => "noise",
-        _ => "scale",
-    };
+    public string Name => Mode.Key;
 
-    public override string ToString() => Mode switch
-    {
-        AblationMode.Noise => string.Create(CultureInfo.InvariantCulture, $"noise({Parameter:R},seed={Seed})"),
-        AblationMode.Scale => string.Create(CultureInfo.InvariantCulture, $"scale({Parameter:R})"),
-        _ => Name,
-    };
+    public override string ToString() => Mode.Format(this);
 }

@@ -14,7 +14,7 @@ internal static class AblateCommand
     {
         var common = new CommonOptions();
         var units = new Option<string>("--units") { Description = "units to ablate, e.g. \"fc1:3,15;fc2:0\" or \"conv1:*\"", Required = true };
-        var mode = new Option<string>("--mode") { Description = "zero-in, zero-out, mean, noise[:sigma], scale[:factor]", DefaultValueFactory = _ => "zero-in" };
+        var mode = new Option<string>("--mode") { Description = ModeSpec.Choices, DefaultValueFactory = _ => "zero-in" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1, Description = "seed for noise" };
         var save = new Option<string?>("--save") { Description = "write the ablated model here" };
         var c = new Command("ablate", "Write an ablated copy of a model (and evaluate it when --data is given)");
@@ -28,9 +28,9 @@ internal static class AblateCommand
             var spec = ModeSpec.Parse(r.GetValue(mode)!, seed: r.GetValue(seed));
             var found = UnitDiscovery.Discover(model, data?.SampleShape);
             var sets = new StudyPlanner(found, spec).ParseUnits(r.GetValue(units)!);
-            if (spec.Mode == AblationMode.Mean && data is null)
-                throw new ArgumentException("mean ablation needs --data to compute the unit means");
-            var means = spec.Mode == AblationMode.Mean ? UnitMeans.Compute(found, sets.Select(s => found[s.Layer]), data!, options) : null;
+            if (spec.Mode.NeedsUnitMeans && data is null)
+                throw new ArgumentException($"{spec.Name} ablation needs --data to compute the unit means");
+            var means = spec.Mode.NeedsUnitMeans ? UnitMeans.Compute(found, sets.Select(s => found[s.Layer]), data!, options) : null;
             var ablated = Ablator.Apply(found, sets, spec, means);
             if (r.GetValue(save) is { } path)
             {

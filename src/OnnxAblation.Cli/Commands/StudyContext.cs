@@ -46,7 +46,7 @@ internal sealed class StudyOptions
 {
     public CommonOptions Common { get; } = new();
 
-    public Option<string> Mode { get; } = new("--mode") { Description = "zero-in (default), zero-out, mean, noise[:sigma], scale[:factor]", DefaultValueFactory = _ => "zero-in" };
+    public Option<string> Mode { get; } = new("--mode") { Description = ModeSpec.Choices + " (default zero-in)", DefaultValueFactory = _ => "zero-in" };
 
     public Option<int> Seed { get; } = new("--seed") { Description = "seed for noise and random orders", DefaultValueFactory = _ => 1 };
 

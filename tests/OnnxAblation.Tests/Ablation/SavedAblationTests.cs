@@ -29,7 +29,7 @@ public class SavedAblationTests
         var found = UnitDiscovery.Discover(OnnxModel.Load(path), data.SampleShape);
         var modeSpec = ModeSpec.Parse(mode, seed: 1);
         var sets = new OnnxAblation.Ablation.Studies.StudyPlanner(found, modeSpec).ParseUnits(units);
-        var means = modeSpec.Mode == AblationMode.Mean ? UnitMeans.Compute(found, sets.Select(s => found[s.Layer]), data, Run.Options) : null;
+        var means = modeSpec.Mode.NeedsUnitMeans ? UnitMeans.Compute(found, sets.Select(s => found[s.Layer]), data, Run.Options) : null;
         EvaluationResult? engine = null;
         using (var e = new FastEvaluator(found, data, modeSpec, Run.Options, means)) e.Evaluate([sets], (_, r) => engine = r);
         var reloaded = Evaluator.Evaluate(OnnxModel.Load(saved), data, Run.Options);
