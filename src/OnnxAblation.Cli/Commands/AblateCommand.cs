@@ -1,8 +1,5 @@
 using System.CommandLine;
 using OnnxAblation.Ablation.Modes;
-using OnnxAblation.Ablation.Studies;
-using OnnxAblation.Ablation.Units;
-using OnnxAblation.Runtime;
 using Spectre.Console;
 
 namespace OnnxAblation.Cli.Commands;
@@ -22,27 +19,18 @@ internal static class AblateCommand
         foreach (var o in new Option[] { units, mode, seed, save }) c.Options.Add(o);
         c.SetAction(r => Run.Guarded(() =>
         {
-            var model = common.LoadModel(r);
-            var data = common.LoadClassData(r, model);
-            var options = common.Inference(r);
+            var session = AblationSession.Open(common.LoadModel(r), common.LoadData(r), common.Session(r));
             var spec = ModeSpec.Parse(r.GetValue(mode)!, seed: r.GetValue(seed));
-            var found = UnitDiscovery.Discover(model, data?.SampleShape);
-            var sets = new StudyPlanner(found, spec).ParseUnits(r.GetValue(units)!);
-            if (spec.Mode.NeedsUnitMeans && data is null)
-                throw new ArgumentException($"{spec.Name} ablation needs --data to compute the unit means");
-            var means = spec.Mode.NeedsUnitMeans ? UnitMeans.Compute(found, sets.Select(s => found[s.Layer]), data!, options) : null;
-            var ablated = Ablator.Apply(found, sets, spec, means);
+            var outcome = session.Ablate(r.GetValue(units)!, spec);
             if (r.GetValue(save) is { } path)
             {
-                ablated.Save(path);
-                AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)} ({spec}, {Markup.Escape(string.Join("; ", sets))})");
+                outcome.Ablated.Save(path);
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)} ({spec}, {Markup.Escape(string.Join("; ", outcome.Sets))})");
             }
-            if (data is not null)
+            if (outcome is { Before: { } before, After: { } after })
             {
-                var before = Evaluator.Evaluate(model, data, options);
-                var after = Evaluator.Evaluate(ablated, data, options);
                 AnsiConsole.MarkupLine($"accuracy {before.Accuracy * 100:F2}% → [bold]{after.Accuracy * 100:F2}%[/] ({(after.Accuracy - before.Accuracy) * 100:+0.00;-0.00} points)");
-                EvalCommand.Print(after, data);
+                EvalCommand.Print(after, session.ClassData);
             }
             return 0;
         }));

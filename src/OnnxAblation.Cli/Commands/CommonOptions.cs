@@ -49,6 +49,9 @@ internal sealed class CommonOptions
     /// <summary>The data, given the model's class count (see <see cref="ClassScores.Fit"/>); null without --data.</summary>
     public Dataset? LoadClassData(ParseResult r, OnnxModel model) => LoadData(r) is { } data ? ClassScores.Fit(model, data) : null;
 
+    /// <summary>The session options of the command line (limit, output, inference).</summary>
+    public SessionOptions Session(ParseResult r) => new() { Limit = r.GetValue(Limit), Output = r.GetValue(Output), Inference = Inference(r) };
+
     public InferenceOptions Inference(ParseResult r) => new()
     {
         Device = DeviceSpec.Parse(r.GetValue(Device)!),

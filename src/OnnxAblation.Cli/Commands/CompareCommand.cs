@@ -30,7 +30,7 @@ internal static class CompareCommand
         common.Data.Required = true;
         foreach (var o in new Option[] { common.Data, common.Limit, storeDir, initA, initB, report, json, exact, common.Threads, common.Device, common.BatchSize })
             c.Options.Add(o);
-        c.SetAction(r => Run.Guarded(() =>
+        c.SetAction(r => Run.Guarded(cancellation =>
         {
             string pathA = r.GetValue(modelA)!, pathB = r.GetValue(modelB)!;
             var a = OnnxModel.Load(pathA);
@@ -39,13 +39,11 @@ internal static class CompareCommand
             OnnxModel? ib = r.GetValue(initB) is { } y ? OnnxModel.Load(y) : null;
             int? limit = r.GetValue(common.Limit);
             var data = DataSets.Load(r.GetValue(common.Data)!, limit);
-            var options = common.Inference(r);
+            var options = new SessionOptions { Limit = limit, Inference = common.Inference(r) };
             var (storeA, storeB) = StorePaths(pathA, pathB, r.GetValue(storeDir) ?? Directory.GetCurrentDirectory(), limit);
-            bool exactRef = r.GetValue(exact);
-            var sa = ComparedModel.RunStudy("A", a, ia, data, limit, options, storeA, exactRef);
-            var sb = ComparedModel.RunStudy("B", b, ib, data, limit, options, storeB, exactRef);
-            string? mismatch = Mismatch(sa, sb);
-            var matches = mismatch is null ? sa.Layers.Select((l, i) => LayerMatch.Compute(i, l, sb.Layers[i])).ToList() : null;
+            var comparison = Run.Staged(p => AblationSession.Compare(AblationSession.Open(a, data, options), AblationSession.Open(b, data, options),
+                storeA, storeB, ia, ib, r.GetValue(exact), p, cancellation));
+            var (sa, sb, matches, mismatch) = comparison;
             string dataText = data.Spec + (limit is int n ? $" (first {n})" : "");
             var doc = CompareReport.Build(sa, sb, dataText, data.Count, data.ClassNames, matches, mismatch);
             doc.WriteConsole(AnsiConsole.Console);
@@ -81,14 +79,5 @@ internal static class CompareCommand
         }
         string suffix = (limit is int n ? ".first" + n.ToString(CultureInfo.InvariantCulture) : "") + ".study.db";
         return (Path.Combine(dir, na + suffix), Path.Combine(dir, nb + suffix));
-    }
-
-    private static string? Mismatch(ComparedModel a, ComparedModel b)
-    {
-        if (a.Layers.Count != b.Layers.Count) return $"A has {a.Layers.Count} hidden layers, B has {b.Layers.Count}";
-        for (int i = 0; i < a.Layers.Count; i++)
-            if (a.Layers[i].Layer.UnitCount != b.Layers[i].Layer.UnitCount)
-                return $"hidden layer {i}: A's {a.Layers[i].Layer.Name} has {a.Layers[i].Layer.UnitCount} units, B's {b.Layers[i].Layer.Name} has {b.Layers[i].Layer.UnitCount}";
-        return null;
     }
 }

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OnnxAblation.Ablation.Studies;
 
+using OnnxAblation.Analysis;
+
 namespace OnnxAblation.Cli.Commands;
 
 /// <summary>Renders a comparison of two models' ablation studies side by side (console, Markdown, JSON).</summary>

@@ -1,8 +1,11 @@
 using System.CommandLine;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Studies;
+using OnnxAblation.Data;
 using OnnxAblation.Onnx;
 using Spectre.Console;
+
+using OnnxAblation.Requests;
 
 namespace OnnxAblation.Cli.Commands;
 
@@ -32,29 +35,33 @@ internal static class CorrelateCommand
         c.Arguments.Add(store);
         foreach (var o in new Option[] { model, init, common.Data, common.Limit, layers, json, csv, report, exact, seeds, noCurves, impact, common.Threads, common.Device, common.BatchSize })
             c.Options.Add(o);
-        c.SetAction(r => Run.Guarded(() =>
+        c.SetAction(r => Run.Guarded(cancellation =>
         {
             if (r.GetValue(seeds) < 1) throw new ArgumentException($"--seeds {r.GetValue(seeds)}: need at least one random order");
-            using var s = ResultStore.OpenExisting(r.GetValue(store)!);
-            var m = StoreInputs.Model(s, r.GetValue(model));
-            var initModel = r.GetValue(init) is { } ip ? OnnxModel.Load(ip) : null;
-            var (data, problem) = StoreInputs.Data(s, r.GetValue(common.Data), r.GetValue(common.Limit));
-            if (data is not null) StoreInputs.CheckData(s, data);
-            var analysis = CorrelationAnalysis.Compute(new CorrelationAnalysis.Settings
+            string storePath = r.GetValue(store)!;
+            OnnxModel m;
+            Dataset? data;
+            string? problem;
+            using (var s = ResultStore.OpenExisting(storePath))
             {
-                Store = s,
-                Model = m,
+                m = StoreInputs.Model(s, r.GetValue(model));
+                (data, problem) = StoreInputs.Data(s, r.GetValue(common.Data), r.GetValue(common.Limit));
+                if (data is not null) StoreInputs.CheckData(s, data);
+            }
+            var initModel = r.GetValue(init) is { } ip ? OnnxModel.Load(ip) : null;
+            var session = AblationSession.Open(m, data, new SessionOptions { Inference = common.Inference(r) });
+            var analysis = Run.Staged(p => session.Correlate(new CorrelateRequest
+            {
+                StorePath = storePath,
                 Init = initModel,
-                Data = data,
                 Layers = r.GetValue(layers),
-                Options = common.Inference(r),
                 Curves = !r.GetValue(noCurves),
                 ExactReference = r.GetValue(exact),
                 Seeds = r.GetValue(seeds),
                 Impact = Impacts.Parse(r.GetValue(impact)!),
                 Notes = new[] { problem is null ? null : problem + " (activation metrics and cumulative curves skipped)", initModel is null ? ImportanceCommand.InitHint(m.Source) : null }
                     .OfType<string>().ToList(),
-            });
+            }, p, cancellation));
             var doc = CorrelateReport.Build(analysis);
             doc.WriteConsole(AnsiConsole.Console);
             if (r.GetValue(report) is { } md)

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using OnnxAblation.Ablation.Studies;
 using OnnxAblation.Importance;
 
+using OnnxAblation.Analysis;
+
 namespace OnnxAblation.Cli.Commands;
 
 /// <summary>Renders a <see cref="CorrelationAnalysis"/>: headline, per-layer predictiveness tables and curve areas; JSON.</summary>

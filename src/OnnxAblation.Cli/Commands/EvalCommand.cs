@@ -19,16 +19,11 @@ internal static class EvalCommand
         c.Options.Add(json);
         c.SetAction(r => Run.Guarded(() =>
         {
-            var model = common.LoadModel(r);
-            var data = common.LoadClassData(r, model)!;
-            var options = common.Inference(r);
-            var result = Run.WithProgress("evaluating", p =>
-            {
-                var progress = new ProgressAdapter(p, data.Count);
-                return Evaluator.Evaluate(model, data, options, progress);
-            });
+            var session = AblationSession.Open(common.LoadModel(r), common.LoadData(r), common.Session(r));
+            var result = Run.Staged(p => session.Evaluate(p));
+            var data = session.ClassData;
             Print(result, data);
-            if (r.GetValue(json) is { } path) File.WriteAllText(path, ToJson(model.Source, data, result));
+            if (r.GetValue(json) is { } path) File.WriteAllText(path, ToJson(session.Model.Source, data, result));
             return 0;
         }));
         return c;
@@ -74,9 +69,4 @@ internal static class EvalCommand
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
-
-    private sealed class ProgressAdapter(IProgress<(int, int)> inner, int total) : IProgress<int>
-    {
-        public void Report(int value) => inner.Report((value, total));
-    }
 }

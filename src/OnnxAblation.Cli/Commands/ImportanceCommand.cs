@@ -4,6 +4,8 @@ using OnnxAblation.Importance;
 using OnnxAblation.Onnx;
 using Spectre.Console;
 
+using OnnxAblation.Analysis;
+
 namespace OnnxAblation.Cli.Commands;
 
 /// <summary>
@@ -25,17 +27,11 @@ internal static class ImportanceCommand
         foreach (var o in new Option[] { init, layers, json, csv }) c.Options.Add(o);
         c.SetAction(r => Run.Guarded(() =>
         {
-            var model = common.LoadModel(r);
+            var session = AblationSession.Open(common.LoadModel(r), common.LoadData(r), common.Session(r));
             var initModel = r.GetValue(init) is { } ip ? OnnxModel.Load(ip) : null;
-            var data = common.LoadData(r);
-            var options = common.Inference(r);
-            var units = UnitDiscovery.Discover(model, data?.SampleShape);
-            var chosen = LayerChoice.Resolve(units, r.GetValue(layers));
-            var weights = chosen.Select(l => WeightMetrics.Compute(units, l, initModel)).ToList();
-            var activations = data is null ? null
-                : Run.WithProgress("activations", p => ActivationMetrics.Compute(units, chosen, data, options, new SampleProgress(p, data.Count)));
-            var report = new ImportanceReport(model.Source, weights, activations);
-            Describe(report, chosen, initModel?.Source, data?.Spec).WriteConsole(AnsiConsole.Console);
+            var report = Run.Staged(p => session.Importance(r.GetValue(layers), initModel, p));
+            var chosen = LayerChoice.Resolve(session.Units, r.GetValue(layers));
+            Describe(report, chosen, initModel?.Source, session.Data?.Spec).WriteConsole(AnsiConsole.Console);
             if (r.GetValue(json) is { } j)
             {
                 using var f = File.Create(j);

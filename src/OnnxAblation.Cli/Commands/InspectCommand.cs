@@ -23,7 +23,7 @@ internal static class InspectCommand
             var m = OnnxModel.Load(r.GetValue(model)!);
             int[]? shape = r.GetValue(sampleShape) is { } s
                 ? s.Split(',', StringSplitOptions.TrimEntries).Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray() : null;
-            var units = UnitDiscovery.Discover(m, shape);
+            var units = AblationSession.Open(m, null).Inspect(shape);
             if (r.GetValue(json) is { } path)
             {
                 if (path == "-")

@@ -2,9 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OnnxAblation.Runtime;
 using OnnxAblation.Ablation.Modes;
-using OnnxAblation.Ablation.Store;
-using OnnxAblation.Ablation.Studies;
-using OnnxAblation.Ablation.Units;
+using OnnxAblation.Requests;
 using OnnxAblation.Data;
 using OnnxAblation.Onnx;
 using OnnxAblation.Recovery;
@@ -43,32 +41,11 @@ internal static class RecoverCommand
         c.Arguments.Add(model);
         foreach (var o in new Option[] { units, fromStudy, train, test, trainLimit, testLimit, epochs, lr, optimizer, scope, batch, seed, threads, mode, output, store, report, plot })
             c.Options.Add(o);
-        c.SetAction(r => Run.Guarded(() =>
+        c.SetAction(r => Run.Guarded(cancellation =>
         {
             var m = OnnxModel.Load(r.GetValue(model)!);
-            var trainData = ClassScores.Fit(m, DataSets.Load(r.GetValue(train)!, r.GetValue(trainLimit)));
-            var testData = ClassScores.Fit(m, DataSets.Load(r.GetValue(test)!, r.GetValue(testLimit)));
-            var found = UnitDiscovery.Discover(m, trainData.SampleShape);
             var spec = ModeSpec.Parse(r.GetValue(mode)!);
-            var planner = new StudyPlanner(found, spec);
-            var runs = new List<(string Name, IReadOnlyList<UnitSet> Damage)>();
-            if (r.GetValue(units) is { } u) runs.Add(("requested", planner.ParseUnits(u)));
-            string? storePath = r.GetValue(store) ?? r.GetValue(fromStudy);
-            if (r.GetValue(fromStudy) is { } sp)
-            {
-                using var s = ResultStore.OpenExisting(sp);
-                if (s.Metadata.ModelSha256 != m.Sha256())
-                    throw new ArgumentException($"{sp} holds results of another model ({s.Metadata.ModelPath})");
-                var records = s.All().Where(x => x.Mode == spec.ToString() && x.Units.Count == 1).ToList();
-                var single = records.Where(x => x.Units[0].Units.Count == 1).MinBy(x => x.Accuracy);
-                var pair = records.Where(x => x.Units[0].Units.Count == 2).MinBy(x => x.Accuracy);
-                if (single is null) throw new ArgumentException($"{sp} holds no single-unit {spec} results; run a sweep or study first");
-                runs.Add(("most damaging single", single.Units));
-                if (pair is not null) runs.Add(("most damaging pair", pair.Units));
-                runs.Add(("control: intact network, same training", []));
-            }
-            if (runs.Count == 0) throw new ArgumentException("give --units or --from-study");
-            var options = new RecoveryOptions
+            var training = new RecoveryOptions
             {
                 Epochs = r.GetValue(epochs),
                 LearningRate = r.GetValue(lr),
@@ -90,35 +67,35 @@ internal static class RecoverCommand
                 Threads = Math.Max(1, r.GetValue(threads)),
                 Mode = spec,
             };
-            using var resultStore = storePath is null ? null : ResultStore.OpenExisting(storePath);
-            var curves = new List<(string Name, string Damage, IReadOnlyList<RecoveryEpoch> Curve)>();
-            for (int i = 0; i < runs.Count; i++)
+            var session = AblationSession.Open(m, DataSets.Load(r.GetValue(test)!, r.GetValue(testLimit)));
+            var request = new RecoverRequest
             {
-                var (name, damage) = runs[i];
-                string damageText = string.Join(";", damage);
-                string runKey = string.Create(CultureInfo.InvariantCulture, $"{spec}|{damageText}|{options.Optimizer} lr={options.LearningRate} epochs={options.Epochs} batch={options.BatchSize} scope={options.Scope} seed={options.Seed}|train={trainData.Spec}");
-                Console.Error.WriteLine($"recovering {name}: {damageText}");
-                var result = RecoveryTrainer.Recover(found, damage, trainData, testData, options, e =>
-                {
-                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {e.Epoch}: test accuracy {e.TestAccuracy * 100:F2}% (train loss {e.TrainLoss:F4}, {e.Seconds:F1} s)"));
-                    resultStore?.AddRecoveryPoint(new RecoveryPoint(runKey, damageText, e.Epoch, e.TrainLoss, e.TestAccuracy, e.ClassAccuracy.ToArray(), e.TestLoss, e.Seconds));
-                });
-                curves.Add((name, damageText, result.Curve));
+                Train = DataSets.Load(r.GetValue(train)!, r.GetValue(trainLimit)),
+                Units = r.GetValue(units),
+                FromStudy = r.GetValue(fromStudy),
+                StorePath = r.GetValue(store),
+                Training = training,
+            };
+            var outcome = session.Recover(request, new EpochLines(training.Epochs), cancellation);
+            var curves = new List<(string Name, string Damage, IReadOnlyList<RecoveryEpoch> Curve)>();
+            for (int i = 0; i < outcome.Runs.Count; i++)
+            {
+                var run = outcome.Runs[i];
+                curves.Add((run.Name, run.DamageText, run.Result.Curve));
                 if (r.GetValue(output) is { } outPath)
                 {
-                    string path = runs.Count == 1 ? outPath : Path.ChangeExtension(outPath, null) + $"-{i}.onnx";
-                    result.Recovered.Save(path);
-                    Console.Error.WriteLine($"  wrote {path} (ONNX Runtime accuracy {result.Final.Accuracy * 100:F2}%)");
+                    string path = outcome.Runs.Count == 1 ? outPath : Path.ChangeExtension(outPath, null) + $"-{i}.onnx";
+                    run.Result.Recovered.Save(path);
+                    Console.Error.WriteLine($"  wrote {path} (ONNX Runtime accuracy {run.Result.Final.Accuracy * 100:F2}%)");
                 }
             }
-            var baseline = OnnxAblation.Runtime.Evaluator.Evaluate(m, testData, new OnnxAblation.Runtime.InferenceOptions { Threads = options.Threads });
             using (var stdout = new StringWriter(CultureInfo.InvariantCulture))
             {
-                WriteReport(stdout, m.Source, testData, baseline.Accuracy, options, curves, r.GetValue(plot));
+                WriteReport(stdout, m.Source, session.ClassData, outcome.IntactAccuracy, training, curves, r.GetValue(plot));
                 Console.Out.Write(stdout.ToString());
                 if (r.GetValue(report) is { } rp) File.WriteAllText(rp, stdout.ToString());
             }
-            if (r.GetValue(plot) is { } png) RecoveryPlot.Draw(png, baseline.Accuracy, curves);
+            if (r.GetValue(plot) is { } png) RecoveryPlot.Draw(png, outcome.IntactAccuracy, curves);
             return 0;
         }));
         return c;

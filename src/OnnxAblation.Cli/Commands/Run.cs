@@ -10,11 +10,34 @@ namespace OnnxAblation.Cli.Commands;
 /// <summary>Runs a command body and turns the engine's known errors into one clear line and exit code 2.</summary>
 internal static class Run
 {
-    public static int Guarded(Func<int> body)
+    /// <summary>Cancelled by the first Ctrl-C: long work stops after what is finished is committed.</summary>
+    private static readonly CancellationTokenSource Interrupt = CreateInterrupt();
+
+    private static CancellationTokenSource CreateInterrupt()
+    {
+        var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (cts.IsCancellationRequested) return; // a second Ctrl-C ends the process at once
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        return cts;
+    }
+
+    public static int Guarded(Func<int> body) => Guarded(_ => body());
+
+    /// <summary>Like <see cref="Guarded(Func{int})"/>, with a token that Ctrl-C cancels (exit 130, results so far kept).</summary>
+    public static int Guarded(Func<CancellationToken, int> body)
     {
         try
         {
-            return body();
+            return body(Interrupt.Token);
+        }
+        catch (OperationCanceledException) when (Interrupt.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("interrupted: every result finished so far is stored; run the same command again to resume");
+            return 130;
         }
         catch (Exception e) when (e is OnnxFormatException or DataFormatException or AblationException or StoreMismatchException
                                       or StoreFormatException or StoreConflictException or RuntimeUnavailableException
@@ -28,17 +51,31 @@ internal static class Run
     /// <summary>A progress bar with ETA around <paramref name="work"/>; plain lines when output is not a terminal.</summary>
     public static T WithProgress<T>(string title, Func<IProgress<(int Done, int Total)>, T> work)
     {
+        ArgumentNullException.ThrowIfNull(work);
+        return Staged(p => work(new SyncProgress<(int Done, int Total)>(x => p.Report(new ProgressReport(title, x.Done, x.Total)))));
+    }
+
+    /// <summary>Progress of the library's stages: a bar with ETA per stage; plain lines when output is not a terminal.</summary>
+    public static T Staged<T>(Func<IProgress<ProgressReport>, T> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
             var last = DateTime.UtcNow;
             var start = DateTime.UtcNow;
-            var plain = new SyncProgress(p =>
+            string? stage = null;
+            var plain = new SyncProgress<ProgressReport>(p =>
             {
-                if ((DateTime.UtcNow - last).TotalSeconds < 10 && p.Done != p.Total) return;
+                if (p.Stage != stage)
+                {
+                    stage = p.Stage;
+                    start = DateTime.UtcNow;
+                }
+                else if ((DateTime.UtcNow - last).TotalSeconds < 10 && p.Done != p.Total) return;
                 last = DateTime.UtcNow;
                 double elapsed = (DateTime.UtcNow - start).TotalSeconds;
                 string eta = p.Done > 0 && p.Done < p.Total ? $", ETA {TimeSpan.FromSeconds(elapsed / p.Done * (p.Total - p.Done)):mm\\:ss}" : "";
-                Console.Error.WriteLine($"{title}: {p.Done}/{p.Total}{eta}");
+                Console.Error.WriteLine($"{p.Stage}: {p.Done}/{p.Total}{eta}");
             });
             return work(plain);
         }
@@ -47,21 +84,22 @@ internal static class Run
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask(title);
-                var p = new SyncProgress(x =>
+                var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+                var p = new SyncProgress<ProgressReport>(x =>
                 {
+                    if (!tasks.TryGetValue(x.Stage, out var task)) tasks[x.Stage] = task = ctx.AddTask(Markup.Escape(x.Stage));
                     task.MaxValue = Math.Max(1, x.Total);
                     task.Value = x.Done;
                 });
                 result = work(p);
-                task.Value = task.MaxValue;
+                foreach (var task in tasks.Values) task.Value = task.MaxValue;
             });
         return result;
     }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SyncProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
-        public void Report((int Done, int Total) value) => report(value);
+        public void Report(T value) => report(value);
     }
 }

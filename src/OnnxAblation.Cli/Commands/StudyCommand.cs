@@ -1,5 +1,6 @@
 using System.CommandLine;
-using OnnxAblation.Ablation.Studies;
+using System.Globalization;
+using OnnxAblation.Requests;
 
 namespace OnnxAblation.Cli.Commands;
 
@@ -20,34 +21,28 @@ internal static class StudyCommand
         var c = new Command("study", "Run the full ablation study of Meyes et al. (2019) on a model and report it");
         so.AddTo(c);
         foreach (var o in new Option[] { layers, pairs, seeds, topN, report }) c.Options.Add(o);
-        c.SetAction(r => Run.Guarded(() =>
+        c.SetAction(r => Run.Guarded(cancellation =>
         {
-            using var ctx = so.Open(r);
-            static List<string> Names(string s) => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-            var hidden = r.GetValue(layers) is { } l ? Names(l).Select(n => ctx.Units[n].Name).ToList() : ctx.Units.HiddenLayers.Select(x => x.Name).ToList();
-            var pairLayers = r.GetValue(pairs) is { } p ? (p == "none" ? [] : Names(p).Select(n => ctx.Units[n].Name).ToList()) : hidden.Take(1).ToList();
-            var def = new StudyDefinition
+            var session = so.Session(r);
+            var request = so.Settings(r, new StudyRequest
             {
-                SingleLayers = hidden,
-                PairLayers = pairLayers,
-                WholeLayers = hidden,
-                CumulativeLayers = hidden,
+                StorePath = "",
+                Layers = r.GetValue(layers) is { } l ? Names.Split(l) : null,
+                PairLayers = r.GetValue(pairs) is { } p ? (p == "none" ? [] : Names.Split(p)) : null,
                 CumulativeSeeds = r.GetValue(seeds),
-                ClassTopLayers = hidden,
-                ClassTopN = Names(r.GetValue(topN)!).Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
-            };
-            var orchestrator = new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store) { Sharded = ctx.Shard is not null, Impact = so.ImpactFor(r, ctx) };
-            bool complete = Run.WithProgress($"study ({ctx.Evaluator.Name})", pr => orchestrator.Run(def, pr));
-            if (!complete)
+                ClassTopN = Names.Split(r.GetValue(topN)!).Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToList(),
+            }, session);
+            using var result = Run.Staged(pr => session.Study(request, pr, cancellation));
+            if (!result.Complete)
                 Console.Error.WriteLine("note: phase 2 (orders by measured impact) needs every shard's singles: merge the shard stores, then run this command again on the merged store (--store) without --shard");
-            so.Export(r, ctx.Store);
-            StudyReport.Print(ctx, def, Console.Out);
+            so.Export(r, result.Context.Store);
+            StudyReport.Print(result.Context, result.Definition, Console.Out);
             if (r.GetValue(report) is { } path)
             {
                 using var w = new StreamWriter(path);
-                StudyReport.Print(ctx, def, w);
+                StudyReport.Print(result.Context, result.Definition, w);
             }
-            return StudyOutcome.ExitCode(orchestrator, r.GetValue(layers) is not null || r.GetValue(pairs) is not null and not "none", ctx.Store.Path, Console.Error);
+            return StudyOutcome.ExitCode(result, Console.Error);
         }));
         return c;
     }

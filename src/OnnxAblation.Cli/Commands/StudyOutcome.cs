@@ -1,4 +1,4 @@
-using OnnxAblation.Ablation.Studies;
+using OnnxAblation.Results;
 
 namespace OnnxAblation.Cli.Commands;
 
@@ -8,21 +8,21 @@ namespace OnnxAblation.Cli.Commands;
 /// </summary>
 internal static class StudyOutcome
 {
-    public static int ExitCode(StudyOrchestrator orchestrator, bool layersNamed, string storePath, TextWriter error)
+    public static int ExitCode(StudyResult result, TextWriter error)
     {
-        ArgumentNullException.ThrowIfNull(orchestrator);
+        ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(error);
-        foreach (var s in orchestrator.Skipped) error.WriteLine($"skipped: layer '{s.Layer}': {s.Reason}");
-        if (orchestrator.Planned == 0)
+        foreach (var s in result.Skipped) error.WriteLine($"skipped: layer '{s.Layer}': {s.Reason}");
+        if (result.Planned == 0)
         {
-            error.WriteLine(orchestrator.Skipped.Count > 0
+            error.WriteLine(result.Skipped.Count > 0
                 ? "error: nothing was ablated: every layer of the study was skipped (reasons above)"
                 : "error: nothing was ablated: the model has no hidden layer to study (see `onnx-ablate inspect`); name layers with --layers or groups with --group");
             return 2;
         }
-        if (layersNamed && orchestrator.Skipped.Count > 0)
+        if (result.LayersNamed && result.Skipped.Count > 0)
         {
-            error.WriteLine($"error: {orchestrator.Skipped.Count} of the layers asked for were skipped (reasons above); the other results are stored in {storePath}");
+            error.WriteLine($"error: {result.Skipped.Count} of the layers asked for were skipped (reasons above); the other results are stored in {result.Context.Store.Path}");
             return 1;
         }
         return 0;

@@ -2,6 +2,8 @@ using System.Globalization;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Studies;
 
+using OnnxAblation.Studies;
+
 namespace OnnxAblation.Cli.Commands;
 
 /// <summary>Writes a study's findings as Markdown: baseline, single units, class-selective units, pairs, layers, curves, per-class top/bottom-N.</summary>

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using OnnxAblation.Ablation.Studies;
+using OnnxAblation.Requests;
 
 namespace OnnxAblation.Cli.Commands;
 
@@ -17,24 +17,20 @@ internal static class SweepCommand
         c.Options.Add(layers);
         c.Options.Add(groups);
         c.Options.Add(wholeLayers);
-        c.SetAction(r => Run.Guarded(() =>
+        c.SetAction(r => Run.Guarded(cancellation =>
         {
-            using var ctx = so.Open(r);
-            var chosen = r.GetValue(layers) is "none" ? []
-                : r.GetValue(layers) is { } l
-                ? l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => ctx.Units[n].Name).ToList()
-                : ctx.Units.HiddenLayers.Select(x => x.Name).ToList();
-            var def = new StudyDefinition
+            var session = so.Session(r);
+            var request = so.Settings(r, new SweepRequest
             {
-                SingleLayers = chosen,
-                Groups = (r.GetValue(groups) ?? []).Select(g => ctx.Planner.ParseUnits(g)).ToList(),
-                WholeLayers = r.GetValue(wholeLayers) ? chosen : [],
-            };
-            var orchestrator = new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store) { Sharded = ctx.Shard is not null, Impact = so.ImpactFor(r, ctx) };
-            Run.WithProgress($"sweep ({ctx.Evaluator.Name})", p => orchestrator.Run(def, p));
-            so.Export(r, ctx.Store);
-            StudyReport.Print(ctx, def, Console.Out);
-            return StudyOutcome.ExitCode(orchestrator, r.GetValue(layers) is not null || def.Groups.Count > 0, ctx.Store.Path, Console.Error);
+                StorePath = "",
+                Layers = r.GetValue(layers) is "none" ? [] : r.GetValue(layers) is { } l ? Names.Split(l) : null,
+                Groups = r.GetValue(groups) ?? [],
+                WholeLayers = r.GetValue(wholeLayers),
+            }, session);
+            using var result = Run.Staged(p => session.Sweep(request, p, cancellation));
+            so.Export(r, result.Context.Store);
+            StudyReport.Print(result.Context, result.Definition, Console.Out);
+            return StudyOutcome.ExitCode(result, Console.Error);
         }));
         return c;
     }

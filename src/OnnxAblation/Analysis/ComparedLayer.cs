@@ -2,7 +2,7 @@ using OnnxAblation.Ablation.Studies;
 using OnnxAblation.Ablation.Units;
 using OnnxAblation.Importance;
 
-namespace OnnxAblation.Cli.Commands;
+namespace OnnxAblation.Analysis;
 
 /// <summary>One hidden layer of a <see cref="ComparedModel"/>: single-unit damage, whole-layer drop, selective units, MW correlation.</summary>
 /// <param name="Layer">The layer.</param>
@@ -11,7 +11,7 @@ namespace OnnxAblation.Cli.Commands;
 /// <param name="WholeLayerDrop">Accuracy drop with every unit of the layer ablated.</param>
 /// <param name="Selective">The 5 most class-selective units (largest single-class loss beyond the overall loss).</param>
 /// <param name="MannWhitneyVsDrop">Spearman between the units' Mann-Whitney p-values and their accuracy drops.</param>
-internal sealed record ComparedLayer(
+public sealed record ComparedLayer(
     Layer Layer,
     UnitDamage Damage,
     IReadOnlyList<double[]> ClassDrops,

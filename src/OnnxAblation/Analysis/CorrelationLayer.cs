@@ -1,7 +1,7 @@
 using OnnxAblation.Ablation.Units;
 using OnnxAblation.Importance;
 
-namespace OnnxAblation.Cli.Commands;
+namespace OnnxAblation.Analysis;
 
 /// <summary>One layer of a <see cref="CorrelationAnalysis"/>: measured damage, metrics, how well they predict it, curves.</summary>
 /// <param name="Layer">The layer.</param>
@@ -11,7 +11,7 @@ namespace OnnxAblation.Cli.Commands;
 /// <param name="Activations">Activation metrics, when data was available.</param>
 /// <param name="Predictiveness">Every metric against both damage targets.</param>
 /// <param name="Curves">Cumulative-ablation areas, when they were evaluated.</param>
-internal sealed record CorrelationLayer(
+public sealed record CorrelationLayer(
     Layer Layer,
     UnitDamage Damage,
     int Measured,

@@ -8,14 +8,16 @@ using OnnxAblation.Importance;
 using OnnxAblation.Onnx;
 using OnnxAblation.Runtime;
 
-namespace OnnxAblation.Cli.Commands;
+using OnnxAblation.Studies;
+
+namespace OnnxAblation.Analysis;
 
 /// <summary>
 /// Do per-unit metrics predict the damage of ablating the unit? Reads single-unit zero-in results from a store,
 /// computes weight metrics (and activation metrics with data), correlates each metric with the damage, and evaluates
 /// cumulative ablations in the order of each metric (into the same store, resumable) to compare with random orders.
 /// </summary>
-internal sealed class CorrelationAnalysis
+public sealed class CorrelationAnalysis
 {
     /// <summary>The mode whose single-unit results are read and whose cumulative ablations are run.</summary>
     public const string Mode = "zero-in";
@@ -84,6 +86,11 @@ internal sealed class CorrelationAnalysis
         public int Seeds { get; init; } = 5;
 
         public IReadOnlyList<string> Notes { get; init; } = [];
+
+        /// <summary>Where stages report how far they are; null: silent.</summary>
+        public IProgress<ProgressReport>? Progress { get; init; }
+
+        public CancellationToken Cancellation { get; init; }
     }
 
     public static CorrelationAnalysis Compute(Settings s)
@@ -114,7 +121,7 @@ internal sealed class CorrelationAnalysis
         var weights = layers.Select(l => WeightMetrics.Compute(units, l.Layer, s.Init)).ToList();
         IReadOnlyList<LayerActivationMetrics>? activations = null;
         if (s.Data is { } data)
-            activations = Run.WithProgress("activations", p => ActivationMetrics.Compute(units, layers.Select(l => l.Layer), data, s.Options, new SampleProgress(p, data.Count)));
+            activations = ActivationMetrics.Compute(units, layers.Select(l => l.Layer), data, s.Options, new StageProgress(s.Progress, "activations", s.Cancellation).WithTotal(data.Count));
         var predictiveness = new List<IReadOnlyList<PredictivenessResult>>();
         for (int i = 0; i < layers.Count; i++)
             predictiveness.Add(Predictiveness.Compute(MetricsOf(weights[i], activations?[i]), layers[i].Damage));
@@ -200,7 +207,7 @@ internal sealed class CorrelationAnalysis
             var todo = plan.Select(p => p.Key).Distinct(StringComparer.Ordinal).Count(k => !s.Store.Contains(k));
             if (todo > 0) CheckBaseline(s.Store, evaluator, data, baseline, notes);
             var runner = new StudyRunner(s.Store, evaluator, data, ModeSpec.ZeroIn.ToString());
-            evaluated = Run.WithProgress($"cumulative orders ({evaluator.Name})", p => runner.Run(plan, p));
+            evaluated = runner.Run(plan, new StageProgress(s.Progress, $"cumulative orders ({evaluator.Name})", s.Cancellation));
             if (evaluator is FastEvaluator fast) notes.AddRange(fast.Notes);
         }
 
@@ -230,7 +237,7 @@ internal sealed class CorrelationAnalysis
             if (((bits[i >> 3] >> (i & 7)) & 1) != (baseline.IsCorrect(i) ? 1 : 0)) differ++;
         if (differ == 0) return;
         string what = $"the model on '{data.Spec}' gets {differ} of {data.Count} samples right/wrong differently from the store's baseline " +
-                      $"(accuracy {Fmt.Pct(result.Accuracy)} now, {Fmt.Pct(baseline.Accuracy)} stored)";
+                      string.Create(System.Globalization.CultureInfo.InvariantCulture, $"(accuracy {result.Accuracy * 100:F2}% now, {baseline.Accuracy * 100:F2}% stored)");
         if (differ > Math.Max(1, data.Count / 1000))
             throw new ArgumentException($"{store.Path}: {what}: not the data or preprocessing the store was made with; refusing to add results to it (pass the store's data with --data)");
         notes.Add(what + ": within numerical noise, continuing");

@@ -1,9 +1,9 @@
 using OnnxAblation.Ablation.Units;
 
-namespace OnnxAblation.Cli.Commands;
+namespace OnnxAblation.Analysis;
 
 /// <summary>Resolves a <c>--layers A,B</c> option against a model's layers (default: every hidden layer).</summary>
-internal static class LayerChoice
+public static class LayerChoice
 {
     /// <exception cref="ArgumentException">A name is not a layer of the model (the message lists the layers).</exception>
     public static IReadOnlyList<Layer> Resolve(ModelUnits units, string? text)

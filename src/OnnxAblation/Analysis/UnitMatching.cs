@@ -1,6 +1,6 @@
 using OnnxAblation.Importance;
 
-namespace OnnxAblation.Cli.Commands;
+namespace OnnxAblation.Analysis;
 
 /// <summary>
 /// One-to-one matching of the units of two layers by the correlation of their per-class drop vectors. Greedy, not the
@@ -8,7 +8,7 @@ namespace OnnxAblation.Cli.Commands;
 /// Chance level: the same greedy match after permuting the classes of the second layer's vectors (one permutation for
 /// all its units), which keeps each layer's structure and breaks only the class correspondence.
 /// </summary>
-internal static class UnitMatching
+public static class UnitMatching
 {
     /// <summary>A matched pair: unit of A, unit of B, Pearson r of their per-class drop vectors (NaN when undefined).</summary>
     public sealed record Pair(int A, int B, double R);

@@ -10,7 +10,7 @@ using OnnxAblation.Data;
 using OnnxAblation.Onnx;
 using OnnxAblation.Runtime;
 
-namespace OnnxAblation.Cli.Commands;
+namespace OnnxAblation.Studies;
 
 /// <summary>
 /// A <see cref="StudyContext"/> for a model and data already loaded, with zero-in ablations into a given store: for

@@ -8,38 +8,9 @@ using OnnxAblation.Ablation.Units;
 using OnnxAblation.Data;
 using OnnxAblation.Onnx;
 using OnnxAblation.Runtime;
+using OnnxAblation.Requests;
 
 namespace OnnxAblation.Cli.Commands;
-
-/// <summary>Everything a study command needs, built from the command line: model, data, units, mode, store, evaluator.</summary>
-internal sealed class StudyContext : IDisposable
-{
-    public required OnnxModel Model { get; init; }
-
-    public required Dataset Data { get; init; }
-
-    public required ModelUnits Units { get; init; }
-
-    public required ModeSpec Mode { get; init; }
-
-    public required InferenceOptions Options { get; init; }
-
-    public required StudyPlanner Planner { get; init; }
-
-    public required ResultStore Store { get; init; }
-
-    public required IAblationEvaluator Evaluator { get; init; }
-
-    public required StudyRunner Runner { get; init; }
-
-    public ShardSpec? Shard { get; init; }
-
-    public void Dispose()
-    {
-        Evaluator.Dispose();
-        Store.Dispose();
-    }
-}
 
 /// <summary>The options of commands that run studies into a store.</summary>
 internal sealed class StudyOptions
@@ -74,35 +45,28 @@ internal sealed class StudyOptions
         foreach (var o in new Option[] { Mode, Seed, Store, Json, Csv, Shard, ShardCount, ExactReference, AblationsPerRun, CacheMb, Impact }) c.Options.Add(o);
     }
 
-    public StudyContext Open(ParseResult r)
+    /// <summary>The session (model, data, inference options) of the command line.</summary>
+    public AblationSession Session(ParseResult r) => AblationSession.Open(Common.LoadModel(r), Common.LoadData(r)!, Common.Session(r));
+
+    /// <summary>Fills a study request's settings from the command line.</summary>
+    public T Settings<T>(ParseResult r, T request, AblationSession session)
+        where T : StudySettings
     {
-        var model = Common.LoadModel(r);
-        var data = Common.LoadData(r)!;
-        var options = Common.Inference(r);
-        var mode = ModeSpec.Parse(r.GetValue(Mode)!, seed: r.GetValue(Seed));
-        string storePath = r.GetValue(Store) ?? Path.ChangeExtension(Path.GetFileName(model.Source), ".study.db");
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(session);
         var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
-        var shard = ShardSpec.FromEnvironment(r.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : null, r.GetValue(ShardCount), env);
-        return StudySetup.Open(model, data, r.GetValue(Common.Limit), options, mode, r.GetValue(Seed), storePath,
-            r.GetValue(ExactReference), FastOptionsFor(r), shard);
-    }
-
-    private FastOptions FastOptionsFor(ParseResult r)
-    {
         long budget = Math.Max(16, r.GetValue(CacheMb)) * 1024L * 1024;
-        return new FastOptions { AblationsPerRun = r.GetValue(AblationsPerRun), OutputBudgetBytes = budget / 2, PrefixCacheBytes = budget / 2 };
-    }
-
-    /// <summary>The impact measure asked for; drift where the model's output is not class scores and none was asked for.</summary>
-    public ImpactMeasure ImpactFor(ParseResult r, StudyContext ctx)
-    {
-        ArgumentNullException.ThrowIfNull(ctx);
-        var asked = r.GetValue(Impact) is { } text ? Impacts.Parse(text) : (ImpactMeasure?)null;
-        bool features = OutputKinds.Of(ctx.Units.Model) == OutputKind.Features;
-        if (features && asked is ImpactMeasure.Accuracy or ImpactMeasure.Agreement or ImpactMeasure.Kl)
-            throw new ArgumentException($"--impact {Impacts.Name(asked.Value)}: {OutputKinds.Describe(ctx.Units.Model)}; only drift applies");
-        return asked ?? (features ? ImpactMeasure.Drift : ImpactMeasure.Accuracy);
+        return request with
+        {
+            Mode = ModeSpec.Parse(r.GetValue(Mode)!, seed: r.GetValue(Seed)),
+            Seed = r.GetValue(Seed),
+            StorePath = r.GetValue(Store) ?? Path.ChangeExtension(Path.GetFileName(session.Model.Source), ".study.db"),
+            ExactReference = r.GetValue(ExactReference),
+            Fast = new FastOptions { AblationsPerRun = r.GetValue(AblationsPerRun), OutputBudgetBytes = budget / 2, PrefixCacheBytes = budget / 2 },
+            Shard = ShardSpec.FromEnvironment(r.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : null, r.GetValue(ShardCount), env),
+            Impact = r.GetValue(Impact) is { } text ? Impacts.Parse(text) : null,
+        };
     }
 
     public void Export(ParseResult r, ResultStore store)

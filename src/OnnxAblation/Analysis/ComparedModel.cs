@@ -5,13 +5,15 @@ using OnnxAblation.Importance;
 using OnnxAblation.Onnx;
 using OnnxAblation.Runtime;
 
-namespace OnnxAblation.Cli.Commands;
+using OnnxAblation.Studies;
+
+namespace OnnxAblation.Analysis;
 
 /// <summary>
 /// One side of a comparison: the model's single-unit and whole-layer zero-in study run into its own store (resumable),
 /// summarised per hidden layer.
 /// </summary>
-internal sealed class ComparedModel
+public sealed class ComparedModel
 {
     public required string Label { get; init; }
 
@@ -32,7 +34,8 @@ internal sealed class ComparedModel
     public required IReadOnlyList<ComparedLayer> Layers { get; init; }
 
     /// <summary>Runs (or resumes) the study and summarises it.</summary>
-    public static ComparedModel RunStudy(string label, OnnxModel model, OnnxModel? init, Dataset data, int? limit, InferenceOptions options, string storePath, bool exactReference)
+    public static ComparedModel RunStudy(string label, OnnxModel model, OnnxModel? init, Dataset data, int? limit, InferenceOptions options, string storePath, bool exactReference,
+        IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var ctx = StudySetup.Open(model, data, limit, options, storePath, exactReference);
@@ -40,7 +43,7 @@ internal sealed class ComparedModel
         if (hidden.Count == 0) throw new ArgumentException($"{model.Source}: no hidden layers to compare");
         var def = new StudyDefinition { SingleLayers = hidden.Select(l => l.Name).ToList(), WholeLayers = hidden.Select(l => l.Name).ToList() };
         int before = ctx.Store.Count;
-        Run.WithProgress($"study {label} ({ctx.Evaluator.Name})", p => new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store).Run(def, p));
+        new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store).Run(def, new StageProgress(progress, $"study {label} ({ctx.Evaluator.Name})", cancellation));
         int evaluated = ctx.Store.Count - before;
         var records = ctx.Store.All();
         var a = new StudyAnalysis(records, data.Count);

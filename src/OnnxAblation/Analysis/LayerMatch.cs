@@ -1,6 +1,6 @@
 using OnnxAblation.Importance;
 
-namespace OnnxAblation.Cli.Commands;
+namespace OnnxAblation.Analysis;
 
 /// <summary>Two layers at the same position of two models of the same architecture, with their units matched.</summary>
 /// <param name="Position">Position among the hidden layers (0-based).</param>
@@ -12,7 +12,7 @@ namespace OnnxAblation.Cli.Commands;
 /// <param name="ChanceP95">95th percentile of it.</param>
 /// <param name="ChanceP">Permutation p-value of <paramref name="MeanR"/>.</param>
 /// <param name="DropAgreement">Spearman between the matched units' overall accuracy drops (A vs B).</param>
-internal sealed record LayerMatch(
+public sealed record LayerMatch(
     int Position,
     ComparedLayer A,
     ComparedLayer B,

@@ -1,6 +1,6 @@
 using OnnxAblation.Importance;
 
-namespace OnnxAblation.Cli.Commands;
+namespace OnnxAblation.Analysis;
 
 /// <summary>
 /// Areas under cumulative-ablation curves (accuracy vs fraction of the layer's units ablated, normalised so the area is
@@ -11,7 +11,7 @@ namespace OnnxAblation.Cli.Commands;
 /// <param name="RandomAreas">Area of each random order, by seed.</param>
 /// <param name="Impact">The order by measured single-unit accuracy drop (most damaging first), when every unit was measured.</param>
 /// <param name="Metrics">One order per metric (most important first by the metric's direction).</param>
-internal sealed record CumulativeComparison(IReadOnlyList<int> Seeds, IReadOnlyList<double> RandomAreas, OrderArea? Impact, IReadOnlyList<OrderArea> Metrics)
+public sealed record CumulativeComparison(IReadOnlyList<int> Seeds, IReadOnlyList<double> RandomAreas, OrderArea? Impact, IReadOnlyList<OrderArea> Metrics)
 {
     public double RandomMean => RandomAreas.Count == 0 ? double.NaN : RandomAreas.Average();
 

