@@ -224,7 +224,7 @@ public sealed class AblationSession
             var result = RecoveryTrainer.Recover(units, damage, train, test, o, e =>
             {
                 store?.AddRecoveryPoint(new RecoveryPoint(runKey, damageText, e.Epoch, e.TrainLoss, e.TestAccuracy, e.ClassAccuracy.ToArray(), e.TestLoss, e.Seconds));
-                stage.Report((e.Epoch, o.Epochs));
+                stage.Report(e.Epoch, o.Epochs, string.Create(CultureInfo.InvariantCulture, $"test accuracy {e.TestAccuracy * 100:F2}% (train loss {e.TrainLoss:F4}, {e.Seconds:F1} s)"));
             }, cancellation);
             runs.Add(new RecoveryRun(name, damage, result));
         }

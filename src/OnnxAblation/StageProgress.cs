@@ -19,4 +19,11 @@ internal sealed class StageProgress(IProgress<ProgressReport>? outer, string sta
     }
 
     public void Report(int value) => Report((value, _total));
+
+    /// <summary>A step with what it measured (e.g. a recovery epoch's accuracy).</summary>
+    public void Report(int done, int total, string detail)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        outer?.Report(new ProgressReport(stage, done, total, detail));
+    }
 }

@@ -14,6 +14,6 @@ internal sealed class EpochLines(int epochs) : IProgress<ProgressReport>
             _stage = value.Stage;
             Console.Error.WriteLine(value.Stage);
         }
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {value.Done} of {epochs} measured"));
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {value.Done} of {epochs}: {value.Detail}"));
     }
 }
