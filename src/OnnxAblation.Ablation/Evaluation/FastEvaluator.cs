@@ -262,7 +262,8 @@ public sealed class FastEvaluator : IAblationEvaluator
                         var mask = buf.Mask.Data;
                         Array.Fill(mask, 1f);
                         for (int j = 0; j < kCount; j++)
-                            foreach (int unit in ablations[g0 + a0 + j]) mask[j * c + unit] = 0f;
+                            foreach (int unit in ablations[g0 + a0 + j])
+                                foreach (int channel in _cut.Layer.Channels(unit)) mask[j * c + channel] = 0f;
                         _suffix.Run(buf.Suffix);
                         var o = buf.Output.Data;
                         for (int j = 0; j < kCount; j++)

@@ -92,9 +92,9 @@ internal sealed class GraphCut
         }
         // the units' axis in a sample (no batch axis): channels of NCHW, the last axis of [B, T, C]
         int unitAxis = sampleShapes[0].Length - layer.Op.UnitsFromEnd(layer.WeightShape, layer.WeightInput);
-        if (unitAxis < 0 || sampleShapes[0][unitAxis] != layer.UnitCount)
+        if (unitAxis < 0 || sampleShapes[0][unitAxis] != layer.ChannelCount)
         {
-            reason = $"unit tensor '{u}' of shape [{string.Join(",", sampleShapes[0])}] per sample does not hold the {layer.UnitCount} units where the layer puts them";
+            reason = $"unit tensor '{u}' of shape [{string.Join(",", sampleShapes[0])}] per sample does not hold the {layer.ChannelCount} units where the layer puts them";
             return null;
         }
         string? graphInput = crossing.FirstOrDefault(realInputs.Contains);

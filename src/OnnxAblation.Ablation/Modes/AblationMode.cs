@@ -63,6 +63,20 @@ public abstract class AblationMode
     /// <summary>Rewrites <paramref name="edits"/> so that <paramref name="unit"/> of <paramref name="layer"/> is ablated.</summary>
     internal abstract void Rewrite(ModelEdits edits, ModeRewrite context, Layer layer, int unit);
 
+    /// <summary>
+    /// For a head: rewrites each of the head's value units as this mode rewrites a unit (modes that act on a unit's
+    /// incoming side). True when <paramref name="layer"/> was a head layer and is done.
+    /// </summary>
+    internal bool OnValues(ModelEdits edits, ModeRewrite context, Layer layer, int unit)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(layer);
+        if (layer.Attention is not { } a) return false;
+        var value = context.Units[a.ValueLayer];
+        foreach (int v in a.ValueUnits(unit)) Rewrite(edits, context, value, v);
+        return true;
+    }
+
     /// <summary>The text form that keys stored results (parameter and seed included where they matter).</summary>
     public virtual string Format(ModeSpec spec) => Key;
 

@@ -26,6 +26,15 @@ internal sealed class ModelEdits(OnnxModel model)
         foreach (int i in s.Indices) v[i] = value;
     }
 
+    /// <summary>The current values of a tensor (edits so far included); not to be modified.</summary>
+    public float[] Read(string tensor) => Values(tensor);
+
+    public void Add(TensorSlice s, float value)
+    {
+        var v = Values(s.Tensor);
+        foreach (int i in s.Indices) v[i] += value;
+    }
+
     public void Scale(TensorSlice s, float factor)
     {
         var v = Values(s.Tensor);

@@ -16,9 +16,12 @@ internal sealed class NoiseMode : AblationMode
 
     public override IEnumerable<TensorSlice> Touched(ModelUnits units, Layer layer, int unit) => units.Incoming(layer, unit);
 
-    internal override void Rewrite(ModelEdits edits, ModeRewrite context, Layer layer, int unit) =>
+    internal override void Rewrite(ModelEdits edits, ModeRewrite context, Layer layer, int unit)
+    {
+        if (OnValues(edits, context, layer, unit)) return;
         edits.AddNoise(new TensorSlice(layer.WeightName, context.Units.IncomingWeights(layer, unit)), context.Spec.Parameter,
             Ablator.NoiseSeed(context.Spec.Seed, layer.Position, unit));
+    }
 
     public override string Format(ModeSpec spec)
     {

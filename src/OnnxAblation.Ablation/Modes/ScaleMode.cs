@@ -16,6 +16,7 @@ internal sealed class ScaleMode : AblationMode
 
     internal override void Rewrite(ModelEdits edits, ModeRewrite context, Layer layer, int unit)
     {
+        if (OnValues(edits, context, layer, unit)) return;
         var factor = (float)context.Spec.Parameter;
         edits.Scale(new TensorSlice(layer.WeightName, context.Units.IncomingWeights(layer, unit)), factor);
         if (layer.BiasName is not null) edits.Scale(new TensorSlice(edits.PerUnitBias(layer), [unit]), factor);

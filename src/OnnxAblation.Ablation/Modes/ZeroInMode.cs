@@ -17,6 +17,7 @@ internal sealed class ZeroInMode : AblationMode
 
     internal override void Rewrite(ModelEdits edits, ModeRewrite context, Layer layer, int unit)
     {
+        if (OnValues(edits, context, layer, unit)) return;
         foreach (var s in context.Units.Incoming(layer, unit))
             edits.Set(s.Tensor == layer.BiasName ? s with { Tensor = edits.PerUnitBias(layer) } : s, 0f);
     }

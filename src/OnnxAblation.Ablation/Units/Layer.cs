@@ -59,6 +59,24 @@ public sealed class Layer
     /// <summary>Outgoing weights pass a residual Add, so zeroing them would also silence another layer's channel.</summary>
     public bool OutgoingMerged { get; internal set; }
 
+    /// <summary>
+    /// For a layer of attention heads: the attention. Its units are heads; each is a group of the value layer's units
+    /// (<see cref="Channels"/>) and of the context the output projection reads.
+    /// </summary>
+    public Attention.AttentionHeads? Attention { get; init; }
+
+    /// <summary>Channels of <see cref="UnitTensor"/> on the units' axis (the value layer's units for heads).</summary>
+    public int ChannelCount
+    {
+        get => _channelCount ?? UnitCount;
+        init => _channelCount = value;
+    }
+
+    private readonly int? _channelCount;
+
+    /// <summary>The channels of <see cref="UnitTensor"/> that <paramref name="unit"/> is: itself, or a head's value units.</summary>
+    public IReadOnlyList<int> Channels(int unit) => Attention?.ValueUnits(unit) ?? [unit];
+
     internal Ops.ILayerOp Op { get; init; } = null!;
 
     public override string ToString() => $"{Name} ({OpType}, {UnitCount} units)";

@@ -36,6 +36,22 @@ public static class ModelInspection
         w.WriteStartArray("layers");
         foreach (var l in units.Layers) WriteLayer(w, units, l);
         w.WriteEndArray();
+        w.WriteStartArray("attention");
+        foreach (var l in units.HeadLayers)
+        {
+            var a = l.Attention!;
+            w.WriteStartObject();
+            w.WriteString("layer", l.Name);
+            w.WriteString("scope", a.Scope);
+            w.WriteNumber("heads", a.HeadCount);
+            w.WriteNumber("head_size", a.HeadSize);
+            w.WriteString("value_layer", a.ValueLayer);
+            w.WriteNumber("value_offset", a.ValueOffset);
+            w.WriteString("output_layer", a.OutputLayer);
+            w.WriteString("context", a.ContextTensor);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         w.WriteStartArray("not_ablatable");
         foreach (var u in units.Unmapped)
         {

@@ -12,15 +12,17 @@ public sealed class ModelUnits
     private readonly Dictionary<string, IReadOnlyDictionary<int, int[][]>> _outgoing;
 
     internal ModelUnits(OnnxModel model, IReadOnlyList<Layer> layers, IReadOnlyList<UnmappedNode> problems,
-        Dictionary<string, IReadOnlyDictionary<int, int[][]>> outgoing, IReadOnlyList<string> notes, GraphShapes shapes)
+        Dictionary<string, IReadOnlyDictionary<int, int[][]>> outgoing, IReadOnlyList<string> notes, GraphShapes shapes,
+        IReadOnlyList<Layer>? headLayers = null)
     {
         Model = model;
         Layers = layers;
+        HeadLayers = headLayers ?? [];
         Unmapped = problems;
         Notes = notes;
         Shapes = shapes;
         _outgoing = outgoing;
-        _byName = layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        _byName = layers.Concat(HeadLayers).ToDictionary(l => l.Name, StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -38,6 +40,12 @@ public sealed class ModelUnits
     /// <summary>Ablatable layers in graph order.</summary>
     public IReadOnlyList<Layer> Layers { get; }
 
+    /// <summary>
+    /// One layer per multi-head attention whose units are its heads (named <c>SCOPE/heads</c>); not in
+    /// <see cref="Layers"/>, so default sweeps stay over weight layers; name them (or use the head options) to study heads.
+    /// </summary>
+    public IReadOnlyList<Layer> HeadLayers { get; }
+
     /// <summary>Weight-bearing nodes that are not ablatable layers, each with the reason.</summary>
     public IReadOnlyList<UnmappedNode> Unmapped { get; }
 
@@ -48,7 +56,7 @@ public sealed class ModelUnits
     public IEnumerable<Layer> HiddenLayers => Layers.Where(l => !l.IsOutputLayer);
 
     public Layer this[string name] => _byName.TryGetValue(name, out var l) ? l
-        : throw new ArgumentException($"{Model.Source}: no layer named '{name}'. Layers: {string.Join(", ", Layers.Select(x => x.Name))}");
+        : throw new ArgumentException($"{Model.Source}: no layer named '{name}'. Layers: {string.Join(", ", Layers.Concat(HeadLayers).Select(x => x.Name))}");
 
     public bool Contains(string name) => _byName.ContainsKey(name);
 
@@ -57,6 +65,7 @@ public sealed class ModelUnits
     {
         ArgumentNullException.ThrowIfNull(layer);
         Check(layer, unit);
+        if (layer.Attention is { } a) return a.ValueUnits(unit).SelectMany(v => Incoming(this[a.ValueLayer], v)).ToList();
         var g = Model.Graph;
         var slices = new List<TensorSlice>
         {
@@ -77,6 +86,7 @@ public sealed class ModelUnits
     {
         ArgumentNullException.ThrowIfNull(layer);
         Check(layer, unit);
+        if (layer.Attention is { } a) return a.ValueUnits(unit).SelectMany(v => IncomingWeights(this[a.ValueLayer], v)).ToArray();
         return layer.Op.Incoming(Model.Graph.Node[layer.NodeIndex], layer.WeightShape, layer.WeightInput, unit);
     }
 
@@ -85,6 +95,13 @@ public sealed class ModelUnits
     {
         ArgumentNullException.ThrowIfNull(layer);
         Check(layer, unit);
+        if (layer.Attention is { } att)
+        {
+            // a head's readers: the output projection's weights on the head's context channels
+            var output = this[att.OutputLayer];
+            var node = Model.Graph.Node[output.NodeIndex];
+            return [new TensorSlice(output.WeightName, att.ContextChannels(unit).SelectMany(f => output.Op.ReadingInput(node, output.WeightShape, output.WeightInput, f)).ToArray())];
+        }
         if (layer.OutgoingProblem is not null)
             throw new AblationException($"{Model.Source}: outgoing weights of layer '{layer.Name}' cannot be mapped: {layer.OutgoingProblem}");
         var slices = new List<TensorSlice>();
@@ -99,7 +116,7 @@ public sealed class ModelUnits
 
     /// <summary>Layers that read this layer's units.</summary>
     public IEnumerable<Layer> Consumers(Layer layer) =>
-        _outgoing.TryGetValue(layer?.Name ?? "", out var l) ? l.Keys.Order().Select(node => Layers.First(x => x.NodeIndex == node)) : [];
+        layer?.Attention is { } a ? [this[a.OutputLayer]] : _outgoing.TryGetValue(layer?.Name ?? "", out var l) ? l.Keys.Order().Select(node => Layers.First(x => x.NodeIndex == node)) : [];
 
     private static void Check(Layer layer, int unit)
     {

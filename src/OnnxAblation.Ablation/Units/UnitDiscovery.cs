@@ -95,8 +95,30 @@ public static class UnitDiscovery
         if (g.RealInputs.Count == 1 && g.DeclaredShape(g.RealInputs[0].Name) is [long fixedBatch, ..])
             allNotes.Add($"the model fixes its batch size to {fixedBatch}: data is evaluated in batches of {fixedBatch}");
         if (shapes.Problem is not null) allNotes.Add(shapes.Problem + "; units are followed only where no shape is needed");
-        return new ModelUnits(canonical, layers, problems, outgoing, allNotes, shapes);
+        var heads = Attention.AttentionDiscovery.Find(g, layers, shapes, allNotes)
+            .Select((a, i) => HeadLayer(a, layers.First(l => l.Name == a.ValueLayer), layers.Count + i)).ToList();
+        return new ModelUnits(canonical, layers, problems, outgoing, allNotes, shapes, heads);
     }
+
+    /// <summary>The heads of an attention as a layer: units = heads, each a group of the value layer's units.</summary>
+    private static Layer HeadLayer(Attention.AttentionHeads a, Layer value, int position) => new()
+    {
+        Name = a.Scope + "/heads",
+        NodeIndex = value.NodeIndex,
+        OpType = "Attention",
+        WeightName = value.WeightName,
+        WeightShape = value.WeightShape,
+        WeightInput = value.WeightInput,
+        UnitCount = a.HeadCount,
+        ChannelCount = value.UnitCount,
+        BiasName = value.BiasName,
+        BiasNodeIndex = value.BiasNodeIndex,
+        OutputTensor = value.OutputTensor,
+        UnitTensor = value.UnitTensor,
+        Position = position,
+        Op = value.Op,
+        Attention = a,
+    };
 
     private static (int Node, string Bias)? FindBiasAdd(GraphIndex g, string output, int units)
     {

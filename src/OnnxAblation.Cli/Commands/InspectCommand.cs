@@ -70,6 +70,19 @@ internal static class InspectCommand
         foreach (var (op, layers) in ModelInspection.StopsByOp(units))
             AnsiConsole.MarkupLine($"[yellow]stops at {Markup.Escape(op)}[/]: zero-out unavailable for {layers.Count} layer(s): {Markup.Escape(string.Join(", ", layers.Take(6)))}{(layers.Count > 6 ? ", …" : "")}");
         foreach (var p in units.Unmapped) AnsiConsole.MarkupLine($"[yellow]not ablatable[/] {Markup.Escape(p.ToString())}");
-        AnsiConsole.MarkupLine($"{units.Layers.Count} ablatable layers ({units.HiddenLayers.Count()} hidden), {units.Layers.Sum(l => l.UnitCount):N0} units; {units.Unmapped.Count} weight-bearing nodes not ablatable");
+        if (units.HeadLayers.Count > 0)
+        {
+            var h = new Table().Title("attention heads (ablate as LAYER:HEADS, e.g. the first: " + Markup.Escape(units.HeadLayers[0].Name) + ":0)")
+                .AddColumns("heads layer", "heads", "head size", "values (layer, units)", "output projection");
+            foreach (var l in units.HeadLayers)
+            {
+                var a = l.Attention!;
+                h.AddRow(Markup.Escape(l.Name), a.HeadCount.ToString(CultureInfo.InvariantCulture), a.HeadSize.ToString(CultureInfo.InvariantCulture),
+                    Markup.Escape($"{a.ValueLayer} {a.ValueOffset}..{a.ValueOffset + a.Width - 1}"), Markup.Escape(a.OutputLayer));
+            }
+            AnsiConsole.Write(h);
+        }
+        AnsiConsole.MarkupLine($"{units.Layers.Count} ablatable layers ({units.HiddenLayers.Count()} hidden), {units.Layers.Sum(l => l.UnitCount):N0} units; {units.Unmapped.Count} weight-bearing nodes not ablatable" +
+                               (units.HeadLayers.Count > 0 ? $"; {units.HeadLayers.Count} attention layers with {units.HeadLayers.Sum(l => l.UnitCount)} heads" : ""));
     }
 }

@@ -31,7 +31,7 @@ internal static class StudySetup
         ArgumentNullException.ThrowIfNull(mode);
         data = ClassScores.Fit(model, data, allowFeatures: true, options);
         var units = UnitDiscovery.Discover(model, data.SampleShape);
-        UnitMeans? means = mode.Mode.NeedsUnitMeans ? UnitMeans.Compute(units, units.Layers, data, options) : null;
+        UnitMeans? means = mode.Mode.NeedsUnitMeans ? UnitMeans.Compute(units, units.Layers.Concat(units.HeadLayers), data, options) : null;
         var meta = new StoreMetadata
         {
             ModelSha256 = model.Sha256(),
