@@ -81,17 +81,26 @@ internal sealed class GraphCut
                 reason = $"the non-float tensor '{t}' crosses the cut after '{layer.Name}'";
                 return null;
             }
-        // Shapes with a batch of 2 tell the batch axis apart from a constant leading 1.
-        var shapes = ProbeShapes(model, crossing.Where(t => !realInputs.Contains(t)).ToList(), sampleShape);
+        // Shapes with batches of 2 and 3 find each tensor's batch axis (the first for most, the second for the
+        // sequence-first [T, B, C] tensors inside torch's MultiheadAttention); it is moved first across the cut.
+        var inner = crossing.Where(t => !realInputs.Contains(t)).ToList();
+        var shapes2 = ProbeShapes(model, inner, sampleShape, 2);
+        var shapes3 = ProbeShapes(model, inner, sampleShape, 3);
         var sampleShapes = new List<long[]>();
+        var batchAxes = new List<int>();
         foreach (var t in crossing)
         {
-            long[] s = realInputs.Contains(t) ? [2, .. sampleShape.Select(d => (long)d)] : shapes[t];
-            if (s.Length < 2 || s[0] != 2) { reason = $"tensor '{t}' crossing the cut has no batch axis (shape [{string.Join(",", s)}] for 2 samples)"; return null; }
-            sampleShapes.Add(s[1..]);
+            long[] s = realInputs.Contains(t) ? [2, .. sampleShape.Select(d => (long)d)] : shapes2[t];
+            long[] s3 = realInputs.Contains(t) ? [3, .. sampleShape.Select(d => (long)d)] : shapes3[t];
+            int p = BatchAxis(s, s3);
+            if (p < 0) { reason = $"tensor '{t}' crossing the cut has no batch axis of its own (shape [{string.Join(",", s)}] for 2 samples, [{string.Join(",", s3)}] for 3)"; return null; }
+            batchAxes.Add(p);
+            sampleShapes.Add(s.Where((_, i) => i != p).ToArray());
         }
         // the units' axis in a sample (no batch axis): channels of NCHW, the last axis of [B, T, C]
-        int unitAxis = sampleShapes[0].Length - layer.Op.UnitsFromEnd(layer.WeightShape, layer.WeightInput);
+        int fromEnd = layer.Op.UnitsFromEnd(layer.WeightShape, layer.WeightInput);
+        int unitAxisFull = sampleShapes[0].Length + 1 - fromEnd;
+        int unitAxis = unitAxisFull < batchAxes[0] ? unitAxisFull : unitAxisFull - 1;
         if (unitAxis < 0 || sampleShapes[0][unitAxis] != layer.ChannelCount)
         {
             reason = $"unit tensor '{u}' of shape [{string.Join(",", sampleShapes[0])}] per sample does not hold the {layer.ChannelCount} units where the layer puts them";
@@ -99,20 +108,48 @@ internal sealed class GraphCut
         }
         string? graphInput = crossing.FirstOrDefault(realInputs.Contains);
         int opset = (int)(model.Proto.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 13);
-        var prefix = BuildPrefix(model, prefixNodes, crossing.Where(t => !realInputs.Contains(t)).ToList());
-        var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, unitAxis, k, opset);
+        var moved = crossing.Select((t, i) => (t, p: batchAxes[i], rank: sampleShapes[i].Length + 1)).Where(x => x.p != 0 && !realInputs.Contains(x.t))
+            .ToDictionary(x => x.t, x => (x.p, x.rank), StringComparer.Ordinal);
+        var prefix = BuildPrefix(model, prefixNodes, crossing.Where(t => !realInputs.Contains(t)).ToList(), moved);
+        var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, unitAxis, k, opset, moved);
         reason = null;
         return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k, unitAxis);
     }
 
-    private static Dictionary<string, long[]> ProbeShapes(OnnxModel model, List<string> tensors, IReadOnlyList<int> sampleShape)
+    private static Dictionary<string, long[]> ProbeShapes(OnnxModel model, List<string> tensors, IReadOnlyList<int> sampleShape, int batch)
     {
         int size = sampleShape.Aggregate(1, (a, b) => a * b);
-        var data = new OnnxAblation.Data.Dataset(new float[2 * size], [0, 0], sampleShape.ToArray(), ["0"], "<shape probe>");
+        var data = new OnnxAblation.Data.Dataset(new float[batch * size], new int[batch], sampleShape.ToArray(), ["0"], "<shape probe>");
         var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
         if (tensors.Count == 0) return shapes;
-        ActivationProbe.Run(model, data, tensors, new InferenceOptions { Threads = 1, BatchSize = 2 }, (n, _, _, s) => shapes[n] = s);
+        ActivationProbe.Run(model, data, tensors, new InferenceOptions { Threads = 1, BatchSize = batch }, (n, _, _, s) => shapes[n] = s);
         return shapes;
+    }
+
+    /// <summary>The one axis that is 2 for two samples and 3 for three, all others equal; -1 if there is none.</summary>
+    internal static int BatchAxis(long[] two, long[] three)
+    {
+        if (two.Length != three.Length) return -1;
+        int axis = -1;
+        for (int i = 0; i < two.Length; i++)
+        {
+            if (two[i] == three[i]) continue;
+            if (two[i] != 2 || three[i] != 3 || axis >= 0) return -1;
+            axis = i;
+        }
+        return axis;
+    }
+
+    /// <summary>Permutation moving axis <paramref name="p"/> of a rank-<paramref name="rank"/> tensor first.</summary>
+    private static long[] BatchFirst(int p, int rank) => [p, .. Enumerable.Range(0, rank).Where(i => i != p).Select(i => (long)i)];
+
+    /// <summary>Its inverse: the batch axis back to <paramref name="p"/>.</summary>
+    private static long[] BatchBack(int p, int rank)
+    {
+        var forward = BatchFirst(p, rank);
+        var back = new long[rank];
+        for (int i = 0; i < rank; i++) back[forward[i]] = i;
+        return back;
     }
 
     internal static HashSet<int> Ancestors(GraphIndex g, string tensor)
@@ -168,20 +205,33 @@ internal sealed class GraphCut
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tt } };
     }
 
-    private static OnnxModel BuildPrefix(OnnxModel model, HashSet<int> prefixNodes, List<string> outputs)
+    private static OnnxModel BuildPrefix(OnnxModel model, HashSet<int> prefixNodes, List<string> outputs, Dictionary<string, (int P, int Rank)> moved)
     {
         var m = model.Clone();
         var graph = m.Graph;
         var keep = graph.Node.Where((_, i) => prefixNodes.Contains(i)).ToList();
         graph.Node.Clear();
         graph.Node.AddRange(keep);
+        // a tensor whose batch axis is not first leaves the prefix transposed batch-first, under its own name
+        foreach (var (t, (p, rank)) in moved)
+        {
+            string inner = t + ".batch_axis_" + p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (var n in graph.Node)
+            {
+                for (int i = 0; i < n.Input.Count; i++) if (n.Input[i] == t) n.Input[i] = inner;
+                for (int i = 0; i < n.Output.Count; i++) if (n.Output[i] == t) n.Output[i] = inner;
+            }
+            var tr = new NodeProto { OpType = "Transpose", Name = t + ".batch_first", Input = { inner }, Output = { t } };
+            tr.Attribute.Add(new AttributeProto { Name = "perm", Type = AttributeProto.Types.AttributeType.Ints, Ints = { BatchFirst(p, rank) } });
+            graph.Node.Add(tr);
+        }
         graph.Output.Clear();
         foreach (var o in outputs) graph.Output.Add(FloatValue(o, null));
         Prune(graph);
         return OnnxModel.FromProto(m.Proto, model.Source + " [prefix]");
     }
 
-    private static OnnxModel BuildSuffix(OnnxModel model, List<int> suffixNodes, List<string> crossing, List<long[]> shapes, int unitAxis, int k, int opset)
+    private static OnnxModel BuildSuffix(OnnxModel model, List<int> suffixNodes, List<string> crossing, List<long[]> shapes, int unitAxis, int k, int opset, Dictionary<string, (int P, int Rank)> moved)
     {
         var m = model.Clone();
         var graph = m.Graph;
@@ -210,6 +260,13 @@ internal sealed class GraphCut
                 rep = Add(graph, "Expand", [un, Const(graph, tag + ".k", [k, .. Enumerable.Repeat(1L, s.Length + 1)])], tag + ".rep", null);
             }
             renamed[t] = Add(graph, "Reshape", [rep, Const(graph, tag + ".shape", [-1, .. s])], tag + ".flat", null);
+            if (moved.TryGetValue(t, out var mv))
+            {
+                var back = new NodeProto { OpType = "Transpose", Name = tag + ".batch_back", Input = { renamed[t] }, Output = { tag + ".batch_back" } };
+                back.Attribute.Add(new AttributeProto { Name = "perm", Type = AttributeProto.Types.AttributeType.Ints, Ints = { BatchBack(mv.P, mv.Rank) } });
+                graph.Node.Add(back);
+                renamed[t] = tag + ".batch_back";
+            }
         }
         foreach (int i in suffixNodes)
         {

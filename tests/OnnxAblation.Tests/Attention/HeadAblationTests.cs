@@ -71,7 +71,11 @@ public class HeadAblationTests
         var reference = new EvaluationResult[3];
         var fast = new EvaluationResult[3];
         using (var r = new ReferenceEvaluator(units, data, ModeSpec.ZeroIn, Options)) r.Evaluate(ablations, (i, x) => reference[i] = x);
-        using (var f = new FastEvaluator(units, data, ModeSpec.ZeroIn, Options)) f.Evaluate(ablations, (i, x) => fast[i] = x);
+        using (var f = new FastEvaluator(units, data, ModeSpec.ZeroIn, Options))
+        {
+            f.Evaluate(ablations, (i, x) => fast[i] = x);
+            Assert.True(f.FastCount == 3, string.Join("; ", f.Notes));
+        }
         var a = layer.Attention!;
         var all = Enumerable.Range(0, a.Width).ToDictionary(c => c, _ => 0f);
         var oracle = Evaluator.Evaluate(ActivationReplace.LastAxis(units.Model, a.ContextTensor, a.Width, all), data, Options);
