@@ -117,19 +117,26 @@ public sealed class AblationSession
         var ctx = OpenStudy(request);
         try
         {
-            var hidden = request.Layers is { } l ? l.Select(n => ctx.Units[n].Name).ToList() : ctx.Units.HiddenLayers.Select(x => x.Name).ToList();
+            var heads = ctx.Units.HeadLayers.Select(x => x.Name).ToList();
+            if ((request.Heads || request.Blocks) && heads.Count == 0)
+                throw new ArgumentException($"{Model.Source}: no attention heads were found (see `onnx-ablate inspect`: its notes say why an attention was not recognised)");
+            var named = request.Layers?.Select(n => ctx.Units[n].Name).ToList();
+            var hidden = request.Heads ? [.. heads, .. (named ?? []).Except(heads)] : named ?? ctx.Units.HiddenLayers.Select(x => x.Name).ToList();
             var pairs = request.PairLayers is { } p ? p.Select(n => ctx.Units[n].Name).ToList() : hidden.Take(1).ToList();
+            var across = request.AcrossLayers?.Select(n => ctx.Units[n].Name).ToList() ?? (request.Heads ? heads : []);
+            var whole = request.Blocks ? [.. hidden, .. ctx.Units.Blocks.Select(b => b.Layer).Except(hidden)] : hidden;
             var def = new StudyDefinition
             {
                 SingleLayers = hidden,
                 PairLayers = pairs,
-                WholeLayers = hidden,
+                WholeLayers = whole,
                 CumulativeLayers = hidden,
+                AcrossLayers = across,
                 CumulativeSeeds = request.CumulativeSeeds,
                 ClassTopLayers = hidden,
                 ClassTopN = request.ClassTopN,
             };
-            return Run(ctx, def, request, "study", request.Layers is not null || request.PairLayers is { Count: > 0 }, progress, cancellation);
+            return Run(ctx, def, request, "study", request.Layers is not null || request.PairLayers is { Count: > 0 } || request.Heads, progress, cancellation);
         }
         catch
         {

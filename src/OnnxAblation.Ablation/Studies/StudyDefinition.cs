@@ -18,6 +18,12 @@ public sealed record StudyDefinition
 
     public int CumulativeSeeds { get; init; } = 5;
 
+    /// <summary>
+    /// Layers whose units are removed together in one cumulative curve across all of them (Michel et al. 2019: heads of
+    /// every attention layer): random orders (one per seed) and the order by measured single-unit impact.
+    /// </summary>
+    public IReadOnlyList<string> AcrossLayers { get; init; } = [];
+
     /// <summary>Bau et al. 2020: per class, ablate the N units most / least important for it (N values).</summary>
     public IReadOnlyList<string> ClassTopLayers { get; init; } = [];
 

@@ -29,7 +29,7 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
     public StudyDefinition Feasible(StudyDefinition def)
     {
         ArgumentNullException.ThrowIfNull(def);
-        var named = def.SingleLayers.Concat(def.PairLayers).Concat(def.WholeLayers).Concat(def.CumulativeLayers).Concat(def.ClassTopLayers)
+        var named = def.SingleLayers.Concat(def.PairLayers).Concat(def.WholeLayers).Concat(def.CumulativeLayers).Concat(def.ClassTopLayers).Concat(def.AcrossLayers)
             .Concat(def.Groups.SelectMany(g => g.Select(s => s.Layer))).Distinct(StringComparer.Ordinal);
         var skipped = new List<SkippedLayer>();
         foreach (var name in named)
@@ -46,6 +46,7 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
             WholeLayers = Keep(def.WholeLayers),
             CumulativeLayers = Keep(def.CumulativeLayers),
             ClassTopLayers = Keep(def.ClassTopLayers),
+            AcrossLayers = Keep(def.AcrossLayers),
             Groups = def.Groups.Where(g => !g.Any(s => bad.Contains(s.Layer))).ToList(),
         };
     }
@@ -54,13 +55,19 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
     {
         ArgumentNullException.ThrowIfNull(def);
         var plan = new List<PlannedAblation> { planner.Baseline() };
-        plan.AddRange(planner.Singles(def.SingleLayers.Concat(def.PairLayers).Concat(def.CumulativeLayers).Concat(def.ClassTopLayers).Distinct().Select(l => units[l])));
+        plan.AddRange(planner.Singles(def.SingleLayers.Concat(def.PairLayers).Concat(def.CumulativeLayers).Concat(def.ClassTopLayers).Concat(def.AcrossLayers).Distinct().Select(l => units[l])));
         plan.AddRange(def.Groups.Select(g => planner.Plan("group", g)));
         foreach (var l in def.PairLayers) plan.AddRange(planner.Pairs(units[l]));
         plan.AddRange(planner.WholeLayers(def.WholeLayers.Select(l => units[l])));
         foreach (var l in def.CumulativeLayers)
             for (int s = 1; s <= def.CumulativeSeeds; s++)
                 plan.AddRange(planner.Cumulative(units[l], StudyPlanner.RandomOrder(units[l].UnitCount, s), StudyPlanner.CumulativeStudyName(l, $"random-s{s}")));
+        if (def.AcrossLayers.Count > 0)
+        {
+            var items = planner.AcrossItems(def.AcrossLayers);
+            for (int s = 1; s <= def.CumulativeSeeds; s++)
+                plan.AddRange(planner.CumulativeAcross(StudyPlanner.RandomOrder(items.Count, s).Select(i => items[i]).ToList(), StudyPlanner.AcrossStudyName($"random-s{s}")));
+        }
         return plan;
     }
 
@@ -76,6 +83,21 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
             if (drops is null) return null;
             string order = Impact == ImpactMeasure.Accuracy ? "impact" : "impact-" + Impacts.Name(Impact);
             plan.AddRange(planner.Cumulative(units[l], ImpactOrder(drops), StudyPlanner.CumulativeStudyName(l, order)));
+        }
+        if (def.AcrossLayers.Count > 0)
+        {
+            var items = planner.AcrossItems(def.AcrossLayers);
+            var drops = new double[items.Count];
+            int at = 0;
+            foreach (var l in def.AcrossLayers)
+            {
+                var d = SingleDrops(analysis, units[l], c: null);
+                if (d is null) return null;
+                d.CopyTo(drops, at);
+                at += d.Length;
+            }
+            string order = Impact == ImpactMeasure.Accuracy ? "impact" : "impact-" + Impacts.Name(Impact);
+            plan.AddRange(planner.CumulativeAcross(ImpactOrder(drops).Select(i => items[i]).ToList(), StudyPlanner.AcrossStudyName(order)));
         }
         foreach (var l in def.ClassTopLayers)
         {

@@ -75,6 +75,21 @@ public sealed class StudyPlanner(ModelUnits units, ModeSpec mode)
             yield return Plan(study, [new UnitSet(layer.Name, order.Take(n).ToArray())]);
     }
 
+    /// <summary>Prefixes of an order over units of several layers: the first 1, 2, … n (layer, unit) items ablated together.</summary>
+    public IEnumerable<PlannedAblation> CumulativeAcross(IReadOnlyList<(string Layer, int Unit)> order, string study)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        for (int n = 1; n <= order.Count; n++)
+            yield return Plan(study, order.Take(n).GroupBy(x => x.Layer).Select(g => new UnitSet(g.Key, g.Select(x => x.Unit).ToArray())).ToList());
+    }
+
+    /// <summary>Every (layer, unit) of the layers in the given order, units ascending: what random orders across layers permute.</summary>
+    public IReadOnlyList<(string Layer, int Unit)> AcrossItems(IEnumerable<string> layers) =>
+        layers.Select(l => units[l]).DistinctBy(l => l.Name).OrderBy(l => l.Position)
+            .SelectMany(l => Enumerable.Range(0, l.UnitCount).Select(u => (l.Name, u))).ToList();
+
+    public static string AcrossStudyName(string order) => $"cumulative-across:{order}";
+
     /// <summary>A seeded random permutation of a layer's units (Fisher–Yates on System.Random(seed), stable across runs).</summary>
     public static int[] RandomOrder(int unitCount, int seed)
     {

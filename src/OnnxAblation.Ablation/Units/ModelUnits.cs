@@ -46,6 +46,11 @@ public sealed class ModelUnits
     /// </summary>
     public IReadOnlyList<Layer> HeadLayers { get; }
 
+    /// <summary>Transformer sub-blocks (attention, MLP), each ablated by ablating every unit of its output layer.</summary>
+    public IReadOnlyList<Attention.TransformerBlock> Blocks => _blocks ??= Attention.BlockDiscovery.Find(this);
+
+    private IReadOnlyList<Attention.TransformerBlock>? _blocks;
+
     /// <summary>Weight-bearing nodes that are not ablatable layers, each with the reason.</summary>
     public IReadOnlyList<UnmappedNode> Unmapped { get; }
 

@@ -49,10 +49,12 @@ internal static class StudyReport
         if (layerRows.Count > 0)
         {
             doc.Heading(2, "Whole layers");
-            doc.Bullets(layerRows.Select(x => $"`{x.l}` ablated entirely: accuracy {P(x.r!.Accuracy)}% ({D(x.r.Accuracy - a.Baseline.Accuracy)} points)"));
+            string Block(string layer) => ctx.Units.Blocks.FirstOrDefault(b => b.Layer == layer) is { } b ? $" (removes the {b.Kind} block {b.Name})" : "";
+            doc.Bullets(layerRows.Select(x => $"`{x.l}` ablated entirely{Block(x.l)}: accuracy {P(x.r!.Accuracy)}% ({D(x.r.Accuracy - a.Baseline.Accuracy)} points)"));
         }
         var orchestrator = new StudyOrchestrator(ctx.Units, ctx.Planner, ctx.Runner, ctx.Store);
         foreach (var layer in def.CumulativeLayers) Cumulative(doc, ctx, a, orchestrator, def, layer);
+        if (def.AcrossLayers.Count > 0) Across(doc, ctx, a);
         ClassTop(doc, ctx, a, orchestrator, def, Cls);
         return doc;
     }
@@ -111,6 +113,22 @@ internal static class StudyReport
         [
             $"{pt.Units} ({P(pt.Fraction)}%)", $"{P(pt.Mean)}% ± {P(pt.StdDev)}",
             byImpact?.FirstOrDefault(b => b.Units == pt.Units) is { } b2 ? PP(b2.Mean) : "-",
+        ]));
+    }
+
+    private static void Across(ReportDocument doc, StudyContext ctx, StudyAnalysis a)
+    {
+        if (AcrossCurve.FromRecords(ctx.Store.All()) is not { } found) return;
+        var (curve, seeds) = found;
+        var (random, impact) = curve.Curves(a, seeds);
+        doc.Heading(2, $"Cumulative removal across {curve.Layers.Count} layers ({curve.Total} units)");
+        doc.Paragraph($"Units of {string.Join(", ", curve.Layers.Select(l => $"`{l.Layer}`"))} removed together, in random orders (mean ± sd of {seeds.Count} seeds) " +
+                      "and most damaging first (by the single-unit drop). Area under accuracy vs fraction removed: random " +
+                      string.Create(CultureInfo.InvariantCulture, $"{StudyAnalysis.Area(random):F4}") + (impact is null ? "" : string.Create(CultureInfo.InvariantCulture, $", most damaging first {StudyAnalysis.Area(impact):F4}")) + ".");
+        doc.Table(["units removed", "random mean ± sd", "most damaging first"], random.Select(pt => (IReadOnlyList<string>)
+        [
+            $"{pt.Units} ({P(pt.Fraction)}%)", $"{P(pt.Mean)}% ± {P(pt.StdDev)}",
+            impact?.FirstOrDefault(b => b.Units == pt.Units) is { } b2 ? PP(b2.Mean) : "-",
         ]));
     }
 

@@ -10,6 +10,7 @@ internal static class ReportSections
         new UnitBarsSection(),
         new PairsSection(),
         new CumulativeSection(),
+        new AcrossSection(),
         new ClassTopSection(),
         new ImportanceSection(),
         new RecoverySection(),

@@ -12,6 +12,18 @@ public sealed record StudyRequest : StudySettings
     /// <summary>Layers whose unit pairs are all ablated (null: the first of <see cref="Layers"/>; empty: none).</summary>
     public IReadOnlyList<string>? PairLayers { get; init; }
 
+    /// <summary>
+    /// Study the attention heads (Michel et al. 2019): the layers are the model's head layers (with any named in
+    /// <see cref="Layers"/>), and heads are also removed cumulatively across all attention layers.
+    /// </summary>
+    public bool Heads { get; init; }
+
+    /// <summary>Also remove each transformer sub-block (attention, MLP) from the residual stream.</summary>
+    public bool Blocks { get; init; }
+
+    /// <summary>Layers whose units are removed cumulatively across all of them (null: the head layers with <see cref="Heads"/>, else none).</summary>
+    public IReadOnlyList<string>? AcrossLayers { get; init; }
+
     /// <summary>Random orders per cumulative curve.</summary>
     public int CumulativeSeeds { get; init; } = 5;
 
