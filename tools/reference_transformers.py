@@ -347,6 +347,17 @@ GRAPH_NOTES = {
 }
 
 
+ENGINE_NOTES = (
+    "`onnx-ablate inspect` (this branch's engine, at the time of writing) lists every MatMul/Gemm/Conv with an "
+    "initializer weight as a hidden layer (q/k/v or the fused in_proj, out_proj, fc1, fc2; the classifier as "
+    "output), i.e. units = OUTPUT channels of those nodes, and ablates them with zero-in (weights + bias of "
+    "the unit zeroed). It does not know about heads: zero-out is unavailable for q/k/v/in_proj (their outputs "
+    "go through the head-splitting `Reshape`) and for out_proj/fc2/the embedding (they flow into a LayerNorm "
+    "`ReduceMean` over the channel axis); `mean` mode fails on these 3-D `[B,T,C]` activations (it takes axis "
+    "1 = tokens as the channel axis). Whole-block ablations of the oracle equal zero-in of ALL units of "
+    "out_proj (attn_block) or fc2 (mlp_block); MLP-unit zero ablations equal zero-in of one fc1 unit.")
+
+
 def write_card(name, info):
     spec = SPECS[name]
     d = MODELS / name
@@ -382,7 +393,11 @@ def write_card(name, info):
           "", "| class | accuracy |", "|---|---|"]
     for c, a in zip(R.FMNIST_CLASSES, info["cls"]):
         L.append(f"| {c} | {a * 100:.2f}% |")
-    L += ["", "Engine-measured accuracy: (to be added by the lead).", "",
+    eng = info.get("engine_acc1k")
+    L += ["", (f"Engine-measured accuracy (`onnx-ablate eval model.onnx --data idx:/usr/share/datasets/fashion-mnist/t10k "
+               f"--limit 1000`): {eng * 100:.2f}% on the first 1,000 images (PyTorch: {info['acc1k'] * 100:.2f}%)."
+               if eng is not None else "Engine-measured accuracy: (to be added by the lead)."), "",
+          ENGINE_NOTES, "",
           "## Exported graph", "", GRAPH_NOTES[name], "",
           "### Ablation-relevant nodes per block (from `model.onnx`; `init.onnx` has the same node names)", "",
           "| layer | role | MatMul/Gemm node | weight initializer: shape | bias Add node | bias: shape |",
