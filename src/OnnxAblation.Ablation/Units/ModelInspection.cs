@@ -52,6 +52,16 @@ public static class ModelInspection
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        w.WriteStartArray("blocks");
+        foreach (var b in units.Blocks)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", b.Name);
+            w.WriteString("kind", b.Kind);
+            w.WriteString("layer", b.Layer);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         w.WriteStartArray("not_ablatable");
         foreach (var u in units.Unmapped)
         {

@@ -81,6 +81,8 @@ internal static class InspectCommand
                     Markup.Escape($"{a.ValueLayer} {a.ValueOffset}..{a.ValueOffset + a.Width - 1}"), Markup.Escape(a.OutputLayer));
             }
             AnsiConsole.Write(h);
+            foreach (var b in units.Blocks)
+                AnsiConsole.MarkupLine($"block [green]{Markup.Escape(b.Name)}[/]: removed from the residual stream by ablating every unit of {Markup.Escape(b.Layer)} (study --blocks)");
         }
         AnsiConsole.MarkupLine($"{units.Layers.Count} ablatable layers ({units.HiddenLayers.Count()} hidden), {units.Layers.Sum(l => l.UnitCount):N0} units; {units.Unmapped.Count} weight-bearing nodes not ablatable" +
                                (units.HeadLayers.Count > 0 ? $"; {units.HeadLayers.Count} attention layers with {units.HeadLayers.Sum(l => l.UnitCount)} heads" : ""));

@@ -82,4 +82,35 @@ public class HeadAblationTests
         Assert.Equal(oracle.Predicted, reference[2].Predicted);
         for (int i = 0; i < 3; i++) Assert.Equal(reference[i].Predicted, fast[i].Predicted);
     }
+
+    [Fact]
+    public void Transformer_blocks_are_the_attention_and_mlp_output_layers_and_removing_one_leaves_the_residual_stream()
+    {
+        var (_, data, units) = Vit();
+        Assert.Equal(
+            [("attention", "/encoder/layers/encoder_layer_0/self_attention/Gemm"), ("mlp", "/encoder/layers/encoder_layer_0/mlp/mlp.3/MatMul"),
+             ("attention", "/encoder/layers/encoder_layer_1/self_attention/Gemm"), ("mlp", "/encoder/layers/encoder_layer_1/mlp/mlp.3/MatMul")],
+            units.Blocks.Select(b => (b.Kind, b.Layer)));
+        // the MLP block of layer 1 contributes exactly 0 when its output layer is ablated: its output tensor is all 0
+        var block = units[units.Blocks[3].Layer];
+        var ablated = Ablator.Apply(units, [new UnitSet(block.Name, Enumerable.Range(0, block.UnitCount).ToArray())], ModeSpec.ZeroIn);
+        var oracle = ActivationReplace.LastAxis(units.Model, block.UnitTensor, block.UnitCount, Enumerable.Range(0, block.UnitCount).ToDictionary(c => c, _ => 0f));
+        Assert.Equal(Evaluator.Evaluate(oracle, data, Options).Predicted, Evaluator.Evaluate(ablated, data, Options).Predicted);
+    }
+
+    [Fact]
+    public void Removal_across_layers_plans_prefixes_whose_keys_the_report_rebuilds()
+    {
+        var (_, _, units) = Vit();
+        var planner = new OnnxAblation.Ablation.Studies.StudyPlanner(units, ModeSpec.ZeroIn);
+        var layers = units.HeadLayers.Select(l => l.Name).Reverse().ToList(); // any order in, graph order out
+        var items = planner.AcrossItems(layers);
+        Assert.Equal(8, items.Count);
+        Assert.Equal(units.HeadLayers[0].Name, items[0].Layer);
+        var order = OnnxAblation.Ablation.Studies.StudyPlanner.RandomOrder(8, 1);
+        var planned = planner.CumulativeAcross(order.Select(i => items[i]).ToList(), "cumulative-across:random-s1").ToList();
+        var curve = new OnnxAblation.Ablation.Studies.AcrossCurve(ModeSpec.ZeroIn.ToString(), units.HeadLayers.Select(l => (l.Name, l.UnitCount)).ToList());
+        Assert.Equal(planned.Select(p => p.Key), curve.Keys(order));
+        Assert.Equal(2, planned[^1].Sets.Count); // all heads of both layers in the last prefix
+    }
 }
