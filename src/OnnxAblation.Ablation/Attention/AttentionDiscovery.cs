@@ -161,8 +161,7 @@ internal static class AttentionDiscovery
         return null;
     }
 
-    private static long[]? Ints(GraphIndex g, GraphShapes shapes, NodeProto n, int input) =>
-        g.ConstantOrNull(n.Input[input]) is { } t ? TensorCodec.ToInt64(t) : shapes.Integers.GetValueOrDefault(n.Input[input]);
+    private static long[]? Ints(GraphIndex g, GraphShapes shapes, NodeProto n, int input) => shapes.IntegersOf(g, n.Input[input]);
 
     /// <summary>Forward from P·V through the head merge to the output projection; <paramref name="context"/> = what it reads.</summary>
     private static Layer? TraceContext(GraphIndex g, string tensor, Dictionary<int, Layer> byNode, out string? context)

@@ -29,6 +29,10 @@ internal sealed class GraphShapes
     /// <summary>The batch size the shapes were probed with (1, or the model's fixed batch).</summary>
     public int Batch { get; }
 
+    /// <summary>The values of an int64 tensor: a constant, or one seen in the probe; null if unknown.</summary>
+    public long[]? IntegersOf(GraphIndex g, string tensor) =>
+        g.ConstantOrNull(tensor) is { } t ? TensorCodec.ToInt64(t) : Integers.GetValueOrDefault(tensor);
+
     public long[]? Of(GraphIndex g, string tensor) =>
         g.InitializerOrNull(tensor) is { } init ? init.Dims.ToArray() : Known?.GetValueOrDefault(tensor);
 

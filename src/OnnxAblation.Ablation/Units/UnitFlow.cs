@@ -67,8 +67,7 @@ internal sealed class UnitFlow(GraphIndex graph, IReadOnlyDictionary<int, Layer>
         return null;
     }
 
-    public long[]? Integers(string tensor) =>
-        graph.ConstantOrNull(tensor) is { } t ? TensorCodec.ToInt64(t) : shapes.Integers.GetValueOrDefault(tensor);
+    public long[]? Integers(string tensor) => shapes.IntegersOf(graph, tensor);
 
     public void Continue(string tensor, Channels channels, bool merged = false)
     {

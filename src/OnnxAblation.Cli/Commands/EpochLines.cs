@@ -3,7 +3,7 @@ using System.Globalization;
 namespace OnnxAblation.Cli.Commands;
 
 /// <summary>One line per recovery stage and per measured epoch on standard error (training is slow enough for every line).</summary>
-internal sealed class EpochLines(int epochs) : IProgress<ProgressReport>
+internal sealed class EpochLines : IProgress<ProgressReport>
 {
     private string? _stage;
 
@@ -14,6 +14,6 @@ internal sealed class EpochLines(int epochs) : IProgress<ProgressReport>
             _stage = value.Stage;
             Console.Error.WriteLine(value.Stage);
         }
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {value.Done} of {epochs}: {value.Detail}"));
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {value.Done} of {value.Total}: {value.Detail}"));
     }
 }

@@ -76,7 +76,7 @@ internal static class RecoverCommand
                 StorePath = r.GetValue(store),
                 Training = training,
             };
-            var outcome = session.Recover(request, new EpochLines(training.Epochs), cancellation);
+            var outcome = session.Recover(request, new EpochLines(), cancellation);
             var curves = new List<(string Name, string Damage, IReadOnlyList<RecoveryEpoch> Curve)>();
             for (int i = 0; i < outcome.Runs.Count; i++)
             {
