@@ -15,7 +15,7 @@ internal sealed record OpContext(int Opset, bool Training);
 internal static class OnnxOps
 {
     /// <summary>Operator types (default domain) that <see cref="Run"/> executes.</summary>
-    public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
+    public static readonly IReadOnlySet<string> Supported = new HashSet<string>(TransformerOps.Supported, StringComparer.Ordinal)
     {
         "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Conv", "ConvTranspose", "BatchNormalization",
         "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "MaxPool", "AveragePool",
@@ -60,6 +60,7 @@ internal static class OnnxOps
             "Cast" => [In(node, x, 0).to_type(TorchTensors.ScalarTypeOf(NodeAttributes.Int(node, "to", 1)), copy: true)],
             "Clip" => [Clip(node, x, ctx)],
             "Slice" => [Slice(node, x, ctx)],
+            _ when TransformerOps.Supported.Contains(node.OpType) => [TransformerOps.Run(node, x, ctx)],
             _ => throw Unsupported(node, "<graph>"),
         };
     }
@@ -82,8 +83,20 @@ internal static class OnnxOps
 
     private static bool IsIntegral(Tensor t) => t.dtype is ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte;
 
-    private static Tensor Div(Tensor a, Tensor b) =>
-        IsIntegral(a) && IsIntegral(b) ? torch.div(a, b, RoundingMode.trunc) : a / b;
+    /// <summary>
+    /// ONNX integer Div truncates and keeps the integer type (exporters compute head sizes this way:
+    /// (192 + 2) / 3 = 64). Computed in float64 and truncated: exact for values below 2^53, which shape
+    /// arithmetic never reaches.
+    /// </summary>
+    private static Tensor Div(Tensor a, Tensor b)
+    {
+        if (!(IsIntegral(a) && IsIntegral(b))) return a / b;
+        using var x = a.to_type(ScalarType.Float64);
+        using var y = b.to_type(ScalarType.Float64);
+        using var q = x / y;
+        using var t = q.trunc();
+        return t.to_type(a.dtype);
+    }
 
     private static Tensor Gemm(NodeProto node, Tensor?[] x)
     {

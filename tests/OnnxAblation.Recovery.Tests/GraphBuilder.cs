@@ -102,6 +102,10 @@ internal sealed class GraphBuilder
                 a.Type = AttributeProto.Types.AttributeType.Float;
                 a.F = f;
                 break;
+            case TensorProto t:
+                a.Type = AttributeProto.Types.AttributeType.Tensor;
+                a.T = t;
+                break;
             case string s:
                 a.Type = AttributeProto.Types.AttributeType.String;
                 a.S = Google.Protobuf.ByteString.CopyFromUtf8(s);

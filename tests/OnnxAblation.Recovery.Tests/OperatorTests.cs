@@ -138,6 +138,38 @@ public class OperatorTests
             var l = g.Node("LogSoftmax", ["x"]);
             return (g.Build(g.Node("Add", [s, l])), [Batch, 3, 4]);
         },
+        ["layer norm written out and exact GELU: ReduceMean, Pow, Sqrt, Erf"] = () =>
+        {
+            var g = new GraphBuilder("x", [3, 8]);
+            var mean = g.Node("ReduceMean", ["x"], ("axes", new long[] { -1 }));
+            var d = g.Node("Sub", ["x", mean]);
+            var v = g.Node("ReduceMean", [g.Node("Pow", [d, g.Floats("two", [], [2f])])], ("axes", new long[] { -1 }));
+            var n = g.Node("Div", [d, g.Node("Sqrt", [g.Node("Add", [v, g.Floats("eps", [], [1e-5f])])])]);
+            var y = g.Node("Add", [g.Node("Mul", [n, g.Weight("gamma", [8])]), g.Weight("beta", [8])]);
+            var erf = g.Node("Erf", [g.Node("Div", [y, g.Floats("sqrt2", [], [1.4142135f])])]);
+            var gelu = g.Node("Mul", [g.Node("Mul", [y, g.Floats("half", [], [0.5f])]), g.Node("Add", [erf, g.Floats("one", [], [1f])])]);
+            var cube = g.Node("Pow", [gelu, g.Floats("three", [], [3f])]);
+            var all = g.Node("ReduceMean", [cube], ("keepdims", 0));
+            return (g.Build(g.Node("Add", [gelu, all])), [Batch, 3, 8]);
+        },
+        ["class token plumbing: ConstantOfShape, Equal, Where, Expand, integer Div"] = () =>
+        {
+            var g = new GraphBuilder("x", [3, 8]);
+            var shape = g.Node("Shape", ["x"]);
+            var batch = g.Node("Unsqueeze", [g.Node("Gather", [shape, g.ConstantLongs([0], [])], ("axis", 0)), g.Longs("axes0", [0])]);
+            var wanted = g.Node("Concat", [batch, g.ConstantLongs([-1, -1])], ("axis", 0));
+            var minus = g.Node("Equal", [wanted, g.ConstantLongs([-1])]);
+            var ones = g.Node("ConstantOfShape", [g.ConstantLongs([3])], ("value", TensorCodec.CreateInt64("", [1], [1])));
+            var target = g.Node("Where", [minus, ones, wanted]);
+            var cls = g.Node("Expand", [g.Weight("cls", [1, 1, 8]), target]);
+            var tokens = g.Node("Concat", [cls, "x"], ("axis", 1));
+            var zeros = g.Node("ConstantOfShape", [g.Node("Shape", [tokens])]);
+            var width = g.Node("Gather", [shape, g.ConstantLongs([2], [])], ("axis", 0));
+            var half = g.Node("Div", [g.Node("Add", [width, g.ConstantLongs([1], [])]), g.ConstantLongs([2], [])]);
+            var split = g.Node("Concat", [g.ConstantLongs([0, 0]), g.Node("Unsqueeze", [half, g.Longs("axes1", [0])]), g.ConstantLongs([-1])], ("axis", 0));
+            var heads = g.Node("Reshape", [g.Node("Add", [tokens, zeros]), split]);
+            return (g.Build(g.Node("Reshape", [heads, g.Longs("back", [0, 0, -1])])), [Batch, 3, 8]);
+        },
         ["squeeze and unsqueeze with axes attributes (opset 11)"] = () =>
         {
             var g = new GraphBuilder("x", [3, 4], opset: 11);
@@ -161,11 +193,11 @@ public class OperatorTests
     public void Unsupported_operator_is_named_with_its_node()
     {
         var g = new GraphBuilder("x", [4]);
-        var e = g.Node("Erf", [g.Node("Relu", ["x"])]);
+        var e = g.Node("Hardmax", [g.Node("Relu", ["x"])]);
         var model = g.Build(e);
         var ex = Assert.Throws<RecoveryException>(() => new OnnxTorchModule(model));
-        Assert.Contains("operator Erf", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("'erf_1'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("operator Hardmax", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'hardmax_1'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("not supported", ex.Message, StringComparison.Ordinal);
     }
 
