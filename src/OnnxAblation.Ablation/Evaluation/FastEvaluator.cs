@@ -63,7 +63,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         for (int i = 0; i < ablations.Count; i++)
         {
             var sets = ablations[i];
-            if (_mode.Mode.FastMaskable && sets.Count == 1 && Runner(sets[0].Layer) is not null)
+            if (FastReady(sets))
             {
                 if (!byLayer.TryGetValue(sets[0].Layer, out var list)) byLayer[sets[0].Layer] = list = new List<int>();
                 list.Add(i);
@@ -100,6 +100,29 @@ public sealed class FastEvaluator : IAblationEvaluator
             }
             FastCount += indices.Count;
         }
+    }
+
+    /// <summary>Whether the ablation can use the fast path; a reason is noted once where it cannot.</summary>
+    private bool FastReady(IReadOnlyList<UnitSet> sets)
+    {
+        if (sets.Count != 1)
+        {
+            Note("ablations across layers", "reference path (the fast path masks one layer's units at a time)");
+            return false;
+        }
+        var layer = _units[sets[0].Layer];
+        if (!_mode.Mode.FastMaskableOn(layer))
+        {
+            Note(layer.Name + " " + _mode.Mode.Key, $"reference path (mode {_mode.Mode.Key} is not a mask of the unit tensor on this layer; zero-in is)");
+            return false;
+        }
+        return Runner(layer.Name) is not null;
+    }
+
+    private void Note(string what, string why)
+    {
+        string line = $"{what}: {why}";
+        if (!_notes.Contains(line)) _notes.Add(line);
     }
 
     private LayerRunner[]? Runner(string layerName)

@@ -48,6 +48,9 @@ public abstract class AblationMode
     /// <summary>Whether the fast path's mask (the unit's tensor channel multiplied by 0) is exactly this ablation.</summary>
     public virtual bool FastMaskable => false;
 
+    /// <summary>Whether the fast path's mask is exactly this ablation on units of <paramref name="layer"/>.</summary>
+    public virtual bool FastMaskableOn(Layer layer) => FastMaskable;
+
     /// <summary>Help text form, e.g. <c>noise[:sigma]</c>.</summary>
     public string Usage => ParameterName is { } p ? $"{Key}[:{p}]" : Key;
 

@@ -15,6 +15,17 @@ internal sealed class ZeroOutMode : AblationMode
         return why is null ? null : $"zero-out unavailable: {why}; zero-in works";
     }
 
+    /// <summary>
+    /// On a head, zeroing the output projection's inputs for the head's context channels equals zeroing the head's
+    /// value units: the context slice is softmax·0 = 0 exactly, and every product that reaches the projection is 0
+    /// either way. On other layers outgoing weights differ from a zeroed tensor wherever the tensor has other readers.
+    /// </summary>
+    public override bool FastMaskableOn(Layer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        return layer.Attention is not null;
+    }
+
     public override IEnumerable<TensorSlice> Touched(ModelUnits units, Layer layer, int unit) => units.Outgoing(layer, unit);
 
     public override IEnumerable<TensorSlice>? Held(ModelUnits units, Layer layer, int unit) => units.Outgoing(layer, unit);
