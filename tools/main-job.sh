@@ -17,7 +17,7 @@ echo "== 1. Baseline evaluation of the reference models (ONNX Runtime)"
 echo -e "\n## Baselines (ONNX Runtime, full test sets)\n" >> "$report"
 echo "| model | data | accuracy | balanced | mean cross-entropy |" >> "$report"
 echo "|---|---|---:|---:|---:|" >> "$report"
-for m in mnist-mlp-20-10/model mnist-mlp-20-10-seed2/model mnist-mlp-20-10/init fmnist-mlp/model fmnist-vgg/model-folded fmnist-vgg/model-bn fmnist-resnet-tiny/model-folded fmnist-resnet-tiny/model-bn; do
+for m in mnist-mlp-20-10/model mnist-mlp-20-10-seed2/model mnist-mlp-20-10/init fmnist-mlp/model fmnist-vgg/model-folded fmnist-vgg/model-bn fmnist-resnet-tiny/model-folded fmnist-resnet-tiny/model-bn fmnist-vit/model fmnist-bert/model; do
   case $m in mnist*) d=$mnist ;; *) d=$fashion ;; esac
   j="$out/eval-${m//\//-}.json"
   ablate eval "models/$m.onnx" --data "$d" --json "$j" > "$out/eval-${m//\//-}.txt"
@@ -62,8 +62,20 @@ ablate recover models/fmnist-vgg/model-bn.onnx --from-study "$out/fmnist-vgg.swe
   --report "$out/fmnist-vgg.recovery.md" --plot "$out/fmnist-vgg.recovery.png" > "$out/recovery-vgg.log"
 echo -e "\n" >> "$report"; cat "$out/fmnist-vgg.recovery.md" >> "$report"
 
-echo "== 8. The HTML report of every study store (summary, heatmaps, per-unit bars, pairs, cumulative curves, importance, recovery, comparison)"
-ablate report "$out/mnist-mlp-20-10.study.db" "$out/mnist-mlp-20-10-seed2-model.study.db" "$out/fmnist-vgg.sweep.db" \
+echo "== 8. Attention heads of the reference ViT (Michel et al. 2019): single heads, pairs, cumulative removal within and across layers, per-class top/bottom-N heads, whole blocks"
+ablate study models/fmnist-vit/model.onnx --data "$fashion" --heads --blocks --store "$out/fmnist-vit.heads.db" \
+  --report "$out/fmnist-vit.heads.md" --json "$out/fmnist-vit.heads.json" > "$out/vit-heads.log"
+echo -e "\n" >> "$report"; cat "$out/fmnist-vit.heads.md" >> "$report"
+
+echo "== 9. Recovery of the ViT with its most damaging head and head pair held ablated (10,000 training images, 2 epochs, Adam)"
+ablate recover models/fmnist-vit/model.onnx --from-study "$out/fmnist-vit.heads.db" \
+  --train "idx:/usr/share/datasets/fashion-mnist/train?classes=fashion-mnist" --train-limit 10000 --test "$fashion" \
+  --epochs 2 --lr 0.0005 --optimizer adam \
+  --report "$out/fmnist-vit.recovery.md" --plot "$out/fmnist-vit.recovery.png" > "$out/recovery-vit.log"
+echo -e "\n" >> "$report"; cat "$out/fmnist-vit.recovery.md" >> "$report"
+
+echo "== 10. The HTML report of every study store (summary, heatmaps, per-unit bars, pairs, cumulative curves, importance, recovery, comparison)"
+ablate report "$out/mnist-mlp-20-10.study.db" "$out/mnist-mlp-20-10-seed2-model.study.db" "$out/fmnist-vgg.sweep.db" "$out/fmnist-vit.heads.db" \
   --model models/mnist-mlp-20-10/model.onnx --out "$out/report" > "$out/report.log"
 echo -e "\n## HTML report\n\nOpen \`report/index.html\` (offline; plots in \`report/plots/\`).\n" >> "$report"
 

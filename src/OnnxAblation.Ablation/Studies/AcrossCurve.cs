@@ -37,8 +37,11 @@ public sealed record AcrossCurve(string Mode, IReadOnlyList<(string Layer, int C
         return keys;
     }
 
-    /// <summary>Random orders (seeds) as mean ± sd, and the order by measured single-unit drop (null when a single is missing).</summary>
-    public (IReadOnlyList<CurvePoint> Random, IReadOnlyList<CurvePoint>? Impact) Curves(StudyAnalysis analysis, IReadOnlyList<int> seeds)
+    /// <summary>
+    /// Random orders (seeds) as mean ± sd, the order by measured single-unit drop (most damaging first) and its reverse
+    /// (least damaging first, Michel et al.'s pruning order); the last two are null when a single is missing.
+    /// </summary>
+    public (IReadOnlyList<CurvePoint> Random, IReadOnlyList<CurvePoint>? Impact, IReadOnlyList<CurvePoint>? Least) Curves(StudyAnalysis analysis, IReadOnlyList<int> seeds)
     {
         ArgumentNullException.ThrowIfNull(analysis);
         ArgumentNullException.ThrowIfNull(seeds);
@@ -47,10 +50,12 @@ public sealed record AcrossCurve(string Mode, IReadOnlyList<(string Layer, int C
         for (int i = 0; i < Total; i++)
         {
             var (layer, unit) = Item(i);
-            if (analysis.Find(Mode + "|" + new UnitSet(layer, [unit])) is not { } r) return (random, null);
+            if (analysis.Find(Mode + "|" + new UnitSet(layer, [unit])) is not { } r) return (random, null, null);
             drops[i] = analysis.Baseline.Accuracy - r.Accuracy;
         }
-        return (random, analysis.Curve([Keys(StudyOrchestrator.ImpactOrder(drops))], Total));
+        var order = StudyOrchestrator.ImpactOrder(drops);
+        var least = Keys(order.Reverse().ToArray());
+        return (random, analysis.Curve([Keys(order)], Total), least.All(k => analysis.Find(k) is not null) ? analysis.Curve([least], Total) : null);
     }
 
     /// <summary>The across-layer study of a store (from its largest prefix), with the random seeds stored; null if it has none.</summary>

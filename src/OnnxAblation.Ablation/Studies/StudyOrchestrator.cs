@@ -97,7 +97,10 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
                 at += d.Length;
             }
             string order = Impact == ImpactMeasure.Accuracy ? "impact" : "impact-" + Impacts.Name(Impact);
-            plan.AddRange(planner.CumulativeAcross(ImpactOrder(drops).Select(i => items[i]).ToList(), StudyPlanner.AcrossStudyName(order)));
+            var byImpact = ImpactOrder(drops);
+            plan.AddRange(planner.CumulativeAcross(byImpact.Select(i => items[i]).ToList(), StudyPlanner.AcrossStudyName(order)));
+            // Michel et al. 2019 prune the least important heads first: how many can go before accuracy falls
+            plan.AddRange(planner.CumulativeAcross(byImpact.Reverse().Select(i => items[i]).ToList(), StudyPlanner.AcrossStudyName("least-" + order)));
         }
         foreach (var l in def.ClassTopLayers)
         {

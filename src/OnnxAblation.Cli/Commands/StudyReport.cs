@@ -120,15 +120,25 @@ internal static class StudyReport
     {
         if (AcrossCurve.FromRecords(ctx.Store.All()) is not { } found) return;
         var (curve, seeds) = found;
-        var (random, impact) = curve.Curves(a, seeds);
+        var (random, impact, least) = curve.Curves(a, seeds);
         doc.Heading(2, $"Cumulative removal across {curve.Layers.Count} layers ({curve.Total} units)");
-        doc.Paragraph($"Units of {string.Join(", ", curve.Layers.Select(l => $"`{l.Layer}`"))} removed together, in random orders (mean ± sd of {seeds.Count} seeds) " +
-                      "and most damaging first (by the single-unit drop). Area under accuracy vs fraction removed: random " +
-                      string.Create(CultureInfo.InvariantCulture, $"{StudyAnalysis.Area(random):F4}") + (impact is null ? "" : string.Create(CultureInfo.InvariantCulture, $", most damaging first {StudyAnalysis.Area(impact):F4}")) + ".");
-        doc.Table(["units removed", "random mean ± sd", "most damaging first"], random.Select(pt => (IReadOnlyList<string>)
+        doc.Paragraph($"Units of {string.Join(", ", curve.Layers.Select(l => $"`{l.Layer}`"))} removed together, in random orders (mean ± sd of {seeds.Count} seeds), " +
+                      "most damaging first and least damaging first (by the single-unit drop; Michel et al. 2019 prune in the latter order). Area under accuracy vs fraction removed: random " +
+                      string.Create(CultureInfo.InvariantCulture, $"{StudyAnalysis.Area(random):F4}") +
+                      (impact is null ? "" : string.Create(CultureInfo.InvariantCulture, $", most damaging first {StudyAnalysis.Area(impact):F4}")) +
+                      (least is null ? "" : string.Create(CultureInfo.InvariantCulture, $", least damaging first {StudyAnalysis.Area(least):F4}")) + ".");
+        if (least is not null && a.Baseline.Accuracy > 0)
+        {
+            // how many can go: removed in the least-damaging order until accuracy first falls below 99% / 95% of the intact
+            int Keep(double share) => least.OrderBy(pt => pt.Units).TakeWhile(pt => pt.Mean >= share * a.Baseline.Accuracy).Select(pt => pt.Units).DefaultIfEmpty(0).Max();
+            doc.Paragraph(string.Create(CultureInfo.InvariantCulture,
+                $"Least damaging first, {Keep(0.99)} of {curve.Total} units can be removed keeping 99% of the intact accuracy, {Keep(0.95)} keeping 95%."));
+        }
+        doc.Table(["units removed", "random mean ± sd", "most damaging first", "least damaging first"], random.Select(pt => (IReadOnlyList<string>)
         [
             $"{pt.Units} ({P(pt.Fraction)}%)", $"{P(pt.Mean)}% ± {P(pt.StdDev)}",
             impact?.FirstOrDefault(b => b.Units == pt.Units) is { } b2 ? PP(b2.Mean) : "-",
+            least?.FirstOrDefault(b => b.Units == pt.Units) is { } b3 ? PP(b3.Mean) : "-",
         ]));
     }
 
