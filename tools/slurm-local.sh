@@ -11,7 +11,8 @@
 # The folder is ONNX_ABLATION_SLURM_DIR, else /tmp/onnx-ablation-slurm-<hash of this checkout's path>, so two
 # checkouts on one machine run two clusters side by side (the ports are the first free pair from 16817 up).
 # In a container Slurm's cgroup plugins usually cannot work, so none is used: proctrack/linuxproc, task/none,
-# no accounting. `up` exits non-zero with the reason (and the daemons' log tails) when a daemon cannot start.
+# no accounting. `up` exits 3 when the packages are missing, 1 with the reason (and the daemons' log tails) when a
+# daemon cannot start on this machine.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${ONNX_ABLATION_SLURM_DIR:-/tmp/onnx-ablation-slurm-$(printf %s "$here" | md5sum | cut -c1-8)}"
@@ -45,7 +46,8 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$sock
+# cred_expire: also how long a requeued job waits before it may start again (default 120 s)
+AuthInfo=socket=$sock,cred_expire=10
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool/%n
 SlurmctldPidFile=$dir/run/slurmctld.pid
@@ -78,7 +80,7 @@ EOF
 
 up() {
   command -v slurmctld >/dev/null && command -v munged >/dev/null \
-    || die "slurm-wlm and munge are not installed (tools/setup.sh slurm installs them)"
+    || { echo "slurm-local: slurm-wlm and munge are not installed: run bash tools/setup.sh slurm" >&2; exit 3; }
   if alive "$dir/run/slurmctld.pid" && alive "$dir/run/slurmd.pid" && alive "$dir/munge/munged.pid"; then
     echo "slurm-local: already up ($conf)"
   else

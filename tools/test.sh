@@ -2,7 +2,7 @@
 # The test command (README.md, .ci/run): set-up on a fresh Debian 12 machine, then every test.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash tools/setup.sh data torchsharp corpus zoo browser
+bash tools/setup.sh data torchsharp corpus zoo browser slurm docker
 dotnet restore OnnxAblation.sln --verbosity quiet
 dotnet build OnnxAblation.sln -c Release --no-restore --verbosity quiet -nologo
 dotnet test OnnxAblation.sln -c Release --no-build --verbosity quiet --logger "console;verbosity=normal" 2>&1 | tee .cache/test-output.txt
