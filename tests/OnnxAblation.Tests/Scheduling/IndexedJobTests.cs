@@ -38,6 +38,7 @@ public sealed class IndexedJobTests(ITestOutputHelper output)
         Assert.Contains(spec.Template.Spec.RestartPolicy, new[] { "Never", "OnFailure" }); // what a Job's pods may use
 
         var container = Assert.Single(spec.Template.Spec.Containers);
+        Assert.Matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", container.Name); // required, a DNS-1123 label
         Assert.Equal(Image, container.Image);
         Assert.Equal(new[] { "sh", "-c" }, container.Command.Take(2));
         string command = Assert.Single(container.Command.Skip(2));

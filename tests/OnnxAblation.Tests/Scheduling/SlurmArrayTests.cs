@@ -114,13 +114,21 @@ public sealed class SlurmArrayTests(SlurmCluster cluster, ITestOutputHelper outp
         }
         Assert.True(seen >= 10, $"task {task} stored no results in time\n{Logs(dir)}");
         Assert.True(State(task, env).Contains("JobState=RUNNING", StringComparison.Ordinal), $"task {task} was no longer running when it was to be killed:\n{State(task, env)}");
-        (code, _, err) = Shell.Run(dir, env, TimeSpan.FromMinutes(1), "scancel", "--signal=KILL", "--full", task);
+        // SIGKILL, straight to every process of the task (its batch shell and onnx-ablate), as an OOM killer or a lost
+        // node would end it: scancel would send SIGTERM first and wait, which a program could use to tidy up.
+        string jobId = Regex.Match(State(task, env), @"JobId=(\d+)").Groups[1].Value;
+        var listEnv = new Dictionary<string, string>(env, StringComparer.Ordinal) { ["SLURMD_NODENAME"] = "localhost" };
+        var pids = Regex.Matches(Shell.Run(dir, listEnv, TimeSpan.FromMinutes(1), "scontrol", "listpids", jobId).Out, $@"^(\d+)\s+{jobId}\s", RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value).ToList();
+        Assert.True(pids.Count >= 2, $"scontrol listpids {jobId}: expected the batch shell and onnx-ablate, found {pids.Count}");
+        (code, _, err) = Shell.Run(dir, env, TimeSpan.FromMinutes(1), "kill", ["-KILL", .. pids]);
         Assert.True(code == 0, err);
         deadline = DateTime.UtcNow.AddMinutes(1);
         string state;
         while (Regex.IsMatch(state = State(task, env), "JobState=(RUNNING|COMPLETING)") && DateTime.UtcNow < deadline) Thread.Sleep(100);
         output.WriteLine($"after SIGKILL: {Regex.Match(state, "JobState=\\S+").Value} {Regex.Match(state, "ExitCode=\\S+").Value}");
-        Assert.DoesNotContain("JobState=COMPLETED", state, StringComparison.Ordinal);
+        Assert.Contains("JobState=FAILED", state, StringComparison.Ordinal);
+        Assert.Contains("ExitCode=0:9", state, StringComparison.Ordinal); // ended by signal 9
         int afterKill;
         using (var s = ResultStore.OpenExisting(store)) afterKill = s.Count;
         Thread.Sleep(1000);
