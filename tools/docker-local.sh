@@ -46,6 +46,8 @@ down() {
     kill "$pid" 2>/dev/null || true
     for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   fi
+  # dockerd leaves its default network namespace bind-mounted under its exec root
+  if mountpoint -q "$dir/exec/netns/default" 2>/dev/null; then umount "$dir/exec/netns/default" || true; fi
   echo "docker-local: down"
 }
 
