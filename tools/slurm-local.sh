@@ -100,8 +100,9 @@ up() {
       --log-file="$dir/munge/munged.log" --pid-file="$dir/munge/munged.pid" --seed-file="$dir/munge/key/munged.seed" \
       || { tail -n 5 "$dir/munge/munged.log" >&2 || true; die "munged could not start"; }
     munge -S "$sock" -n | unmunge -S "$sock" >/dev/null || die "munge cannot encode and decode a credential"
-    slurmctld -f "$conf" || { tails; die "slurmctld could not start"; }
-    slurmd -f "$conf" -N localhost || { tails; die "slurmd could not start"; }
+    # -c: start clean, so no job of an earlier (perhaps aborted) run comes back
+    slurmctld -c -f "$conf" || { tails; die "slurmctld could not start"; }
+    slurmd -c -f "$conf" -N localhost || { tails; die "slurmd could not start"; }
   fi
   local i
   for i in $(seq 1 60); do
