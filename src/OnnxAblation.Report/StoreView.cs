@@ -138,7 +138,7 @@ internal sealed class StoreView
             int[] order;
             string title = name;
             if (_orders.TryGetValue(StudyKey.Cumulative(l.Layer, name).Format(), out var recorded) && recorded.Count == n) order = [.. recorded];
-            else if (name == "impact" && l.Singles.Count == n)
+            else if (name == StudyKey.ImpactOrderName && l.Singles.Count == n)
             {
                 // The order the study used: units by decreasing measured single-unit drop (StudyOrchestrator.ImpactOrder).
                 order = StudyOrchestrator.ImpactOrder(l.Singles.Select(u => Baseline.Accuracy - u.Accuracy).ToArray());
@@ -148,7 +148,7 @@ internal sealed class StoreView
                 unknown.Add(name);
                 continue;
             }
-            if (name == "impact") title = "most damaging first (measured impact)";
+            if (name == StudyKey.ImpactOrderName) title = "most damaging first (measured impact)";
             var pts = Analysis.Curve([Prefixes(l, order)], n);
             orders.Add(new OrderedCurve(title, pts, StudyAnalysis.Area(pts), n + 1 - pts.Count));
         }

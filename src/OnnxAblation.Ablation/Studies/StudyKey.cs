@@ -38,6 +38,15 @@ public sealed record StudyKey(StudyKind Kind, string? Layer = null, string? Orde
     /// <summary>The name of the seeded random order <paramref name="seed"/> ("random-s1").</summary>
     public static string RandomOrder(int seed) => RandomPrefix + I(seed);
 
+    /// <summary>The order by measured single-unit accuracy drop, most damaging first.</summary>
+    public const string ImpactOrderName = "impact";
+
+    /// <summary>The order by measured impact: <see cref="ImpactOrderName"/> for accuracy, "impact-MEASURE" for another measure.</summary>
+    public static string ImpactOrder(string? measure) => measure is null ? ImpactOrderName : ImpactOrderName + "-" + measure;
+
+    /// <summary>The order by a per-unit metric (correlate): "metric-NAME".</summary>
+    public static string MetricOrder(string metric) => "metric-" + metric;
+
     /// <summary>Whether <paramref name="order"/> names a random order ("random-s…").</summary>
     public static bool IsRandomOrder(string order) => order.StartsWith(RandomPrefix, StringComparison.Ordinal);
 

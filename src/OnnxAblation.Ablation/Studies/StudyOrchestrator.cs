@@ -81,7 +81,7 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
         {
             var drops = SingleDrops(analysis, units[l], c: null);
             if (drops is null) return null;
-            string order = Impact == ImpactMeasure.Accuracy ? "impact" : "impact-" + Impacts.Name(Impact);
+            string order = StudyKey.ImpactOrder(Impact == ImpactMeasure.Accuracy ? null : Impacts.Name(Impact));
             plan.AddRange(planner.Cumulative(units[l], ImpactOrder(drops), StudyKey.Cumulative(l, order).Format()));
         }
         if (def.AcrossLayers.Count > 0)
@@ -96,7 +96,7 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
                 d.CopyTo(drops, at);
                 at += d.Length;
             }
-            string order = Impact == ImpactMeasure.Accuracy ? "impact" : "impact-" + Impacts.Name(Impact);
+            string order = StudyKey.ImpactOrder(Impact == ImpactMeasure.Accuracy ? null : Impacts.Name(Impact));
             plan.AddRange(planner.CumulativeAcross(ImpactOrder(drops).Select(i => items[i]).ToList(), StudyKey.Across(order).Format()));
         }
         foreach (var l in def.ClassTopLayers)

@@ -184,7 +184,7 @@ public sealed class CorrelationAnalysis
             if (damage.AccuracyDrop.All(double.IsFinite))
             {
                 var order = StudyOrchestrator.ImpactOrder(damage.AccuracyDrop.ToArray());
-                impact = (order, Add(order, "impact"));
+                impact = (order, Add(order, StudyKey.ImpactOrderName));
             }
             else notes.Add($"layer {layer.Name}: not every unit was measured alone, so there is no measured-impact order");
             var metricOrders = new List<(MetricValues, int[], List<string>)>();
@@ -193,7 +193,7 @@ public sealed class CorrelationAnalysis
                 var finite = m.Values.Where(double.IsFinite).ToList();
                 if (finite.Count < m.Values.Count || finite.Distinct().Count() < 2) continue; // NaN or constant: no order
                 var order = CumulativeOrder.By(m.Values, m.Direction);
-                metricOrders.Add((m, order, Add(order, "metric-" + m.Name)));
+                metricOrders.Add((m, order, Add(order, StudyKey.MetricOrder(m.Name))));
             }
             orders.Add((random, impact, metricOrders));
         }
