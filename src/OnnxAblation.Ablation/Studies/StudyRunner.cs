@@ -29,8 +29,8 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         {
             if (!seen.Add(item.Key)) continue;
             // The baseline belongs to every shard: each shard's results are compared with it.
-            bool owned = item.Key == StudyPlanner.BaselineKey || shard is null || shard.Owns(ordinal);
-            if (item.Key != StudyPlanner.BaselineKey) ordinal++;
+            bool owned = item.Key == AblationKey.Baseline || shard is null || shard.Owns(ordinal);
+            if (item.Key != AblationKey.Baseline) ordinal++;
             if (owned) mine.Add(item);
         }
         var todo = mine.Where(p => !store.Contains(p.Key)).ToList();
@@ -59,7 +59,7 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         Key = item.Key,
         Study = item.Study,
         Units = item.Sets,
-        Mode = item.Key == StudyPlanner.BaselineKey ? "none" : mode,
+        Mode = item.Key == AblationKey.Baseline ? "none" : mode,
         Accuracy = r.Accuracy,
         ClassAccuracy = r.ClassAccuracy,
         MeanLoss = r.MeanLoss,

@@ -153,8 +153,8 @@ internal static class StudyReport
             for (int c = 0; c < ctx.Data.ClassCount; c++)
                 foreach (int n in def.ClassTopN)
                 {
-                    var top = a.Find(Key(StudyOrchestrator.ClassTopStudy(layer, c, "top", n)));
-                    var bottom = a.Find(Key(StudyOrchestrator.ClassTopStudy(layer, c, "bottom", n)));
+                    var top = a.Find(Key(StudyKey.ClassTop(layer, c, n).Format()));
+                    var bottom = a.Find(Key(StudyKey.ClassBottom(layer, c, n).Format()));
                     if (top is null || bottom is null) continue;
                     rows.Add([cls(c), I(n), PP(a.Baseline.ClassAccuracy[c]), PP(top.ClassAccuracy[c]), PP(bottom.ClassAccuracy[c])]);
                 }

@@ -76,8 +76,7 @@ internal sealed class ClassTopSection : IReportSection
     {
         foreach (var l in s.Layers.Where(l => l.Singles.Count == l.UnitCount))
         {
-            string prefix = "class-top:" + l.Layer + ":";
-            if (!s.Records.Any(r => r.Study.StartsWith(prefix, StringComparison.Ordinal))) continue;
+            if (!s.Records.Any(r => StudyKey.Parse(r.Study) is { Kind: StudyKind.ClassTop } k && k.Layer == l.Layer)) continue;
             var orders = Enumerable.Range(0, s.Meta.Classes).Select(c => StudyOrchestrator.ImpactOrder(
                 l.Singles.Select(u => s.Baseline.ClassAccuracy[c] - s.Analysis.Find(l.Key([u.Units[0]]))!.ClassAccuracy[c]).ToArray())).ToList();
             var ns = Enumerable.Range(1, l.UnitCount - 1)

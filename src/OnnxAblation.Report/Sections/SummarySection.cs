@@ -25,7 +25,7 @@ internal sealed class SummarySection : IReportSection
         h.Line("</div>");
         h.Line("<table><tbody>");
         h.Line($"<tr><th>model</th><td><code>{Html.E(s.Meta.ModelPath)}</code> (sha256 {Html.E(s.Meta.ModelSha256[..Math.Min(16, s.Meta.ModelSha256.Length)])}…)</td></tr>");
-        h.Line($"<tr><th>data</th><td><code>{Html.E(s.Meta.DataSpec)}</code></td></tr>");
+        h.Line($"<tr><th>data</th><td><code>{Html.E(s.Meta.DataText)}</code></td></tr>");
         h.Line($"<tr><th>store</th><td><code>{Html.E(s.Path)}</code></td></tr>");
         h.Line($"<tr><th>modes</th><td>{Html.E(string.Join(", ", s.Layers.Select(l => l.Mode).Distinct(StringComparer.Ordinal)))}</td></tr>");
         h.Line("</tbody></table>");
