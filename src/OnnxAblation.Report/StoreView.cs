@@ -15,8 +15,10 @@ internal sealed class StoreView
     private readonly IReadOnlyDictionary<string, IReadOnlyList<int>> _orders;
 
     private StoreView(string path, StoreMetadata meta, IReadOnlyList<AblationRecord> records, StudyAnalysis analysis,
-        IReadOnlyList<(string Layer, string Reason)> skipped, IReadOnlyList<RecoveryPoint> recovery, IReadOnlyDictionary<string, IReadOnlyList<int>> orders)
+        IReadOnlyList<(string Layer, string Reason)> skipped, IReadOnlyList<RecoveryPoint> recovery, IReadOnlyDictionary<string, IReadOnlyList<int>> orders,
+        IReadOnlyList<(string Layer, string Path)> paths)
     {
+        Paths = paths;
         _orders = orders;
         Path = path;
         Meta = meta;
@@ -40,6 +42,9 @@ internal sealed class StoreView
     public AblationRecord Baseline => Analysis.Baseline;
 
     public IReadOnlyList<(string Layer, string Reason)> Skipped { get; }
+
+    /// <summary>Per layer, the path that evaluated it: "fast" or "reference: WHY".</summary>
+    public IReadOnlyList<(string Layer, string Path)> Paths { get; }
 
     public IReadOnlyList<RecoveryPoint> Recovery { get; }
 
@@ -80,7 +85,7 @@ internal sealed class StoreView
         {
             throw new ReportException($"{store.Path}: {e.Message} (every change is measured against it); rerun `onnx-ablate study` or `onnx-ablate sweep` on this store to add it", e);
         }
-        return new StoreView(store.Path, store.Metadata, records, analysis, store.Skipped(), store.RecoveryPoints(), store.Orders());
+        return new StoreView(store.Path, store.Metadata, records, analysis, store.Skipped(), store.RecoveryPoints(), store.Orders(), store.Paths());
     }
 
     private static string ModeOf(AblationRecord r) => AblationKey.ModeOf(r.Key);

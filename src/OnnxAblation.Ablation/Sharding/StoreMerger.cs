@@ -59,7 +59,9 @@ public static class StoreMerger
                     $"none of the {stores.Count} stores to merge holds the baseline (key \"{AblationKey.Baseline}\"): " +
                     string.Join(", ", stores.Select(s => s.Path)));
             var merged = new StoreContents(records, CollectRecovery(contents), contents.SelectMany(c => c.Contents.Skipped).DistinctBy(x => x.Layer).ToList(),
-                CollectOrders(contents));
+                CollectOrders(contents),
+                // a layer some shard evaluated on the reference path is reported so, with that shard's reason
+                contents.SelectMany(c => c.Contents.Paths).OrderBy(x => x.Path.StartsWith("reference", StringComparison.Ordinal) ? 0 : 1).DistinctBy(x => x.Layer).ToList());
 
             return File.Exists(output) && new FileInfo(output).Length > 0
                 ? MergeInto(output, first.Metadata, merged)

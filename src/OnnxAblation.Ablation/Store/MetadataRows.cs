@@ -6,7 +6,8 @@ namespace OnnxAblation.Ablation.Store;
 /// <summary>
 /// The meta table: one row per metadata field (<see cref="StoreMetadata"/>, the schema version), plus the entries
 /// studies add later: a skipped layer ("skipped:LAYER" → reason) and a cumulative study's unit order
-/// ("order:STUDY" → comma-separated units).
+/// ("order:STUDY" → comma-separated units) and the evaluation path of a layer ("path:LAYER" → "fast" or
+/// "reference: WHY").
 /// </summary>
 internal static class MetadataRows
 {
@@ -15,6 +16,7 @@ internal static class MetadataRows
     public const string DataLimitKey = "data_limit";
     public const string SkippedPrefix = "skipped:";
     public const string OrderPrefix = "order:";
+    public const string PathPrefix = "path:";
 
     public static void Write(SqliteConnection c, SqliteTransaction tx, StoreMetadata meta, int version)
     {

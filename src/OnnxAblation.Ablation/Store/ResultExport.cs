@@ -10,13 +10,13 @@ namespace OnnxAblation.Ablation.Store;
 /// Writes a result store as JSON or CSV for other tools. Deltas and flips are relative to the record keyed
 /// "baseline", which must be stored. Ablations are listed in insertion order, the baseline excluded.
 /// <para>
-/// Every table of the store is exported: the ablations, the skipped layers, the recovery curves and the unit orders.
+/// Every table of the store is exported: the ablations, the skipped layers, the evaluation paths, the recovery curves and the unit orders.
 /// JSON shape (snake_case keys; NaN and ±∞, which JSON cannot hold, are written as null):
 /// <c>{"model", "model_sha256", "data" (spec and " (first N)"), "data_limit" (N or null), "samples", "classes", "class_names": [K],
 /// "baseline": {"accuracy", "class_accuracy": [K], "class_count": [K], "mean_loss"},
 /// "ablations": [{"layer", "units": [..], "mode", "study", "accuracy", "class_accuracy": [K], "delta_accuracy",
 /// "delta_class_accuracy": [K], "mean_loss", "class_mean_loss": [K], "flipped_to_wrong", "flipped_to_right"}],
-/// "skipped": [{"layer", "reason"}], "recovery": [{"run", "damage", "epoch", "train_loss", "accuracy", "class_accuracy": [K],
+/// "skipped": [{"layer", "reason"}], "paths": [{"layer", "path": "fast"|"reference", "reason"?}], "recovery": [{"run", "damage", "epoch", "train_loss", "accuracy", "class_accuracy": [K],
 /// "test_loss", "seconds"}], "orders": [{"study", "units": [..]}]}</c>.
 /// An ablation over several layers has "layer" = the layer names joined by ";", "units" = their unit lists
 /// concatenated, and in addition "groups": [{"layer", "units"}].
@@ -26,7 +26,8 @@ namespace OnnxAblation.Ablation.Store;
 /// for several layers the groups are separated by ";" like the layer names), mode, accuracy, delta_accuracy,
 /// mean_loss, flipped_to_wrong, flipped_to_right, then class_acc_&lt;name&gt; for every class, then
 /// delta_class_&lt;name&gt; for every class. Non-finite values are written NaN, Infinity, -Infinity. After the
-/// ablations: a row "skipped:LAYER" per skipped layer (the reason in the study column) and a row "order:STUDY" per
+/// ablations: a row "skipped:LAYER" per skipped layer (the reason in the study column), a row "path:LAYER" per
+/// evaluated layer (its path and reason in the study column) and a row "order:STUDY" per
 /// recorded unit order (the study in the study column, the order in the units column). Recovery curves go to a second
 /// file next to it, <see cref="RecoveryCsvPath"/>: columns run, damage, epoch, train_loss, accuracy, test_loss,
 /// seconds, class_acc_&lt;name&gt; for every class.
@@ -114,6 +115,16 @@ public static class ResultExport
             w.WriteStartObject();
             w.WriteString("layer", layer);
             w.WriteString("reason", reason);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("paths");
+        foreach (var (layer, path) in store.Paths())
+        {
+            w.WriteStartObject();
+            w.WriteString("layer", layer);
+            w.WriteString("path", path.StartsWith("reference", StringComparison.Ordinal) ? "reference" : path);
+            if (path.StartsWith("reference: ", StringComparison.Ordinal)) w.WriteString("reason", path["reference: ".Length..]);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -218,6 +229,14 @@ public static class ResultExport
         {
             row.Clear();
             row.AddRange(["skipped:" + layer, "skipped: " + reason, layer]);
+            row.AddRange(Enumerable.Repeat("", header.Count - row.Count));
+            WriteRow(w, row);
+        }
+        // Evaluation paths: key "path:LAYER", the path (and reason) in the study column, the layer.
+        foreach (var (layer, path) in store.Paths())
+        {
+            row.Clear();
+            row.AddRange(["path:" + layer, "path: " + path, layer]);
             row.AddRange(Enumerable.Repeat("", header.Count - row.Count));
             WriteRow(w, row);
         }

@@ -194,6 +194,27 @@ public sealed class ResultStore : IDisposable
         });
     }
 
+    /// <summary>
+    /// Records which path evaluated <paramref name="layer"/>'s ablations: "fast" or "reference: WHY". A reference-path
+    /// entry is kept once written (some of the layer's ablations took it).
+    /// </summary>
+    public void RecordPath(string layer, string path)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(path);
+        Locked("record evaluation path of " + layer, () =>
+        {
+            var had = MetadataRows.WithPrefix(_connection, MetadataRows.PathPrefix).FirstOrDefault(x => x.Item1 == layer).Item2;
+            if (had is null || !had.StartsWith("reference", StringComparison.Ordinal))
+                MetadataRows.Put(_connection, null, MetadataRows.PathPrefix + layer, path);
+            return true;
+        });
+    }
+
+    /// <summary>Per layer, the path that evaluated its ablations ("fast" or "reference: WHY"), by layer name.</summary>
+    public IReadOnlyList<(string Layer, string Path)> Paths() =>
+        Locked("read evaluation paths", () => (IReadOnlyList<(string, string)>)MetadataRows.WithPrefix(_connection, MetadataRows.PathPrefix));
+
     /// <summary>Layers studies on this store left out, with the reason, by layer name.</summary>
     public IReadOnlyList<(string Layer, string Reason)> Skipped() =>
         Locked("read skipped layers", () => (IReadOnlyList<(string, string)>)MetadataRows.WithPrefix(_connection, MetadataRows.SkippedPrefix));
@@ -223,7 +244,8 @@ public sealed class ResultStore : IDisposable
         AblationRows.All(_connection, Path),
         RecoveryRows.All(_connection, Path),
         MetadataRows.WithPrefix(_connection, MetadataRows.SkippedPrefix),
-        ReadOrders()));
+        ReadOrders(),
+        MetadataRows.WithPrefix(_connection, MetadataRows.PathPrefix)));
 
     /// <summary>
     /// Adds <paramref name="contents"/> in ONE transaction (all or none); used by the merger. Records as
@@ -267,6 +289,10 @@ public sealed class ResultStore : IDisposable
             }
             foreach (var (layer, reason) in contents.Skipped)
                 MetadataRows.Put(_connection, tx, MetadataRows.SkippedPrefix + layer, reason);
+            var paths = MetadataRows.WithPrefix(_connection, MetadataRows.PathPrefix, tx).ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+            foreach (var (layer, path) in contents.Paths)
+                if (!paths.TryGetValue(layer, out var had) || !had.StartsWith("reference", StringComparison.Ordinal)) // a reference-path note wins
+                    MetadataRows.Put(_connection, tx, MetadataRows.PathPrefix + layer, path);
             tx.Commit();
             return added;
         });

@@ -9,4 +9,5 @@ internal sealed record StoreContents(
     IReadOnlyList<AblationRecord> Ablations,
     IReadOnlyList<RecoveryPoint> Recovery,
     IReadOnlyList<(string Layer, string Reason)> Skipped,
-    IReadOnlyList<(string Study, IReadOnlyList<int> Order)> Orders);
+    IReadOnlyList<(string Study, IReadOnlyList<int> Order)> Orders,
+    IReadOnlyList<(string Layer, string Path)> Paths);

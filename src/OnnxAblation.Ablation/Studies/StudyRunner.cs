@@ -50,8 +50,22 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
                 evaluated++;
                 progress?.Report((++done, mine.Count));
             });
+            RecordPaths();
         }
         return evaluated;
+    }
+
+    private readonly Dictionary<string, string> _recorded = new(StringComparer.Ordinal);
+
+    /// <summary>Stores which path evaluated each layer (new entries only); reports and exports show them.</summary>
+    private void RecordPaths()
+    {
+        foreach (var (layer, path) in evaluator.Paths)
+        {
+            if (_recorded.TryGetValue(layer, out var had) && had == path) continue;
+            store.RecordPath(layer, path);
+            _recorded[layer] = path;
+        }
     }
 
     private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds) => new()

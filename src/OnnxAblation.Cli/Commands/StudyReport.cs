@@ -36,6 +36,14 @@ internal static class StudyReport
         doc.Paragraph($"Data `{ctx.Data.Spec}`, {ctx.Data.Count} samples, mode **{ctx.Mode}**, evaluator {ctx.Evaluator.Name}, store `{ctx.Store.Path}`.");
         doc.Paragraph($"Baseline accuracy **{P(a.Baseline.Accuracy)}%**; per class: " +
                       string.Join(", ", a.Baseline.ClassAccuracy.Select((x, c) => $"{c}: {PP(x)}")));
+        var paths = ctx.Store.Paths();
+        var slow = paths.Where(x => x.Path.StartsWith("reference", StringComparison.Ordinal)).ToList();
+        if (slow.Count > 0)
+        {
+            doc.Heading(2, "Evaluation paths");
+            doc.Paragraph($"{paths.Count - slow.Count} of {paths.Count} layers ran on the fast path; these ran on the reference path (same results, slower):");
+            doc.Bullets(slow.Select(x => $"`{x.Layer}`: {x.Path["reference".Length..].TrimStart(':', ' ')}"));
+        }
         var skipped = ctx.Store.Skipped();
         if (skipped.Count > 0 || ctx.Units.Unmapped.Count > 0)
         {

@@ -83,6 +83,16 @@ internal sealed class SummarySection : IReportSection
         if (s.Skipped.Count == 0) h.Para("Nothing: every layer the studies named was ablated.");
         else
             h.Table(ctx.Id("skipped-table"), ["layer", "reason"], s.Skipped.Select(x => (IReadOnlyList<Cell>)[Cell.Text(x.Layer), Cell.Text(x.Reason)]));
+        if (s.Paths.Count > 0)
+        {
+            h.H(3, ctx.Id("paths"), "Evaluation paths");
+            h.Para("Which path evaluated each layer's ablations: the fast path (graph cut after the layer, masked) or the reference path (rewrite, new session, full pass); both give the same results.");
+            h.Table(ctx.Id("paths-table"), ["layer", "path", "why not fast"], s.Paths.Select(x => (IReadOnlyList<Cell>)
+            [
+                Cell.Text(x.Layer), Cell.Text(x.Path.StartsWith("reference", StringComparison.Ordinal) ? "reference" : x.Path),
+                Cell.Text(x.Path.StartsWith("reference: ", StringComparison.Ordinal) ? x.Path["reference: ".Length..] : ""),
+            ]));
+        }
     }
 
     /// <summary>

@@ -40,6 +40,9 @@ public sealed class StoreMergeExportTests : IDisposable
         s.RecordSkipped($"/conv{k}/Conv", $"reason {k}");
         s.RecordOrder($"cumulative:fc1:metric-m{k}", [k, 2, 1 - k]);
         s.RecordOrder("cumulative:fc1:impact", [3, 2, 1, 0]); // in both shards, equal
+        s.RecordPath("fc1", "fast");
+        s.RecordPath("fc2", k == 0 ? "fast" : "reference: a reason"); // the reference path is reported whichever shard took it
+        s.RecordPath("fc2", "fast"); // and stays once written
         return path;
     }
 
@@ -72,6 +75,7 @@ public sealed class StoreMergeExportTests : IDisposable
         Assert.Equal(expectedOrders.Select(o => o.Study), got.Orders.Select(o => o.Study));
         for (int i = 0; i < expectedOrders.Count; i++) Assert.Equal(expectedOrders[i].Order, got.Orders[i].Order);
         Assert.Equal(12, store.Metadata.DataLimit);
+        Assert.Equal([("fc1", "fast"), ("fc2", "reference: a reason")], got.Paths);
 
         // JSON export: every table, row by row.
         string json = P("merged.json");
@@ -89,6 +93,8 @@ public sealed class StoreMergeExportTests : IDisposable
             Assert.Equal(nonBaseline[i].Units.SelectMany(u => u.Units), ablations[i].GetProperty("units").EnumerateArray().Select(e => e.GetInt32()));
             Assert.Equal(nonBaseline[i].Accuracy, ablations[i].GetProperty("accuracy").GetDouble());
         }
+        Assert.Equal(["fc1 fast ", "fc2 reference a reason"], root.GetProperty("paths").EnumerateArray().Select(e =>
+            $"{e.GetProperty("layer").GetString()} {e.GetProperty("path").GetString()} {(e.TryGetProperty("reason", out var why) ? why.GetString() : "")}"));
         var recovery = root.GetProperty("recovery").EnumerateArray().ToList();
         Assert.Equal(expectedPoints.Count, recovery.Count);
         for (int i = 0; i < recovery.Count; i++)
@@ -110,13 +116,14 @@ public sealed class StoreMergeExportTests : IDisposable
         for (int i = 0; i < orders.Count; i++)
             Assert.Equal(expectedOrders[i].Order, orders[i].GetProperty("units").EnumerateArray().Select(e => e.GetInt32()));
 
-        // CSV export: the ablations, skipped layers and orders in one file, the recovery curves in the second.
+        // CSV export: the ablations, skipped layers, evaluation paths and orders in one file, the recovery curves in the second.
         string csv = P("merged.csv");
         ResultExport.ToCsv(store, csv);
         var rows = File.ReadAllLines(csv).Skip(1).Select(Fields).ToList();
         Assert.Equal(nonBaseline.Select(r => r.Key), rows.Take(nonBaseline.Count).Select(r => r[0]));
         Assert.Equal(got.Skipped.Select(s => "skipped:" + s.Layer), rows.Skip(nonBaseline.Count).Take(got.Skipped.Count).Select(r => r[0]));
-        var orderRows = rows.Skip(nonBaseline.Count + got.Skipped.Count).ToList();
+        Assert.Equal(got.Paths.Select(x => "path:" + x.Layer), rows.Skip(nonBaseline.Count + got.Skipped.Count).Take(got.Paths.Count).Select(r => r[0]));
+        var orderRows = rows.Skip(nonBaseline.Count + got.Skipped.Count + got.Paths.Count).ToList();
         Assert.Equal(expectedOrders.Select(o => "order:" + o.Study), orderRows.Select(r => r[0]));
         Assert.Equal(expectedOrders.Select(o => string.Join(" ", o.Order)), orderRows.Select(r => r[3]));
         string recoveryCsv = ResultExport.RecoveryCsvPath(csv);
