@@ -50,7 +50,7 @@ public sealed record AcrossCurve(string Mode, IReadOnlyList<(string Layer, int C
             if (analysis.Find(Mode + "|" + new UnitSet(layer, [unit])) is not { } r) return (random, null);
             drops[i] = analysis.Baseline.Accuracy - r.Accuracy;
         }
-        return (random, analysis.Curve([Keys(StudyOrchestrator.ImpactOrder(drops))], Total));
+        return (random, analysis.Curve([Keys(Impacts.Order(drops))], Total));
     }
 
     /// <summary>The across-layer study of a store (from its largest prefix), with the random seeds stored; null if it has none.</summary>

@@ -82,7 +82,7 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
             var drops = SingleDrops(analysis, units[l], c: null);
             if (drops is null) return null;
             string order = Impact == ImpactMeasure.Accuracy ? "impact" : "impact-" + Impacts.Name(Impact);
-            plan.AddRange(planner.Cumulative(units[l], ImpactOrder(drops), StudyPlanner.CumulativeStudyName(l, order)));
+            plan.AddRange(planner.Cumulative(units[l], Impacts.Order(drops), StudyPlanner.CumulativeStudyName(l, order)));
         }
         if (def.AcrossLayers.Count > 0)
         {
@@ -97,7 +97,7 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
                 at += d.Length;
             }
             string order = Impact == ImpactMeasure.Accuracy ? "impact" : "impact-" + Impacts.Name(Impact);
-            plan.AddRange(planner.CumulativeAcross(ImpactOrder(drops).Select(i => items[i]).ToList(), StudyPlanner.AcrossStudyName(order)));
+            plan.AddRange(planner.CumulativeAcross(Impacts.Order(drops).Select(i => items[i]).ToList(), StudyPlanner.AcrossStudyName(order)));
         }
         foreach (var l in def.ClassTopLayers)
         {
@@ -106,7 +106,7 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
             {
                 var drops = SingleDrops(analysis, layer, c);
                 if (drops is null) return null;
-                var order = ImpactOrder(drops);
+                var order = Impacts.Order(drops);
                 foreach (int n in def.ClassTopN.Where(n => n < layer.UnitCount))
                 {
                     plan.Add(planner.Plan(ClassTopStudy(l, c, "top", n), [new UnitSet(l, order.Take(n).ToArray())]));
@@ -150,12 +150,5 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
                 throw new AblationException($"unit {u} of '{layer.Name}' has no {Impacts.Name(measure)} measurement in the store (written by an older version?); rerun its single-unit ablations into a new store");
         }
         return drops;
-    }
-
-    /// <summary>Units by decreasing drop; ties by unit index (deterministic).</summary>
-    public static int[] ImpactOrder(double[] drops)
-    {
-        ArgumentNullException.ThrowIfNull(drops);
-        return Enumerable.Range(0, drops.Length).OrderByDescending(u => drops[u]).ThenBy(u => u).ToArray();
     }
 }
