@@ -145,8 +145,8 @@ internal sealed class StoreView
             if (_orders.TryGetValue(StudyKey.Cumulative(l.Layer, name).Format(), out var recorded) && recorded.Count == n) order = [.. recorded];
             else if (name == StudyKey.ImpactOrderName && l.Singles.Count == n)
             {
-                // The order the study used: units by decreasing measured single-unit drop (StudyOrchestrator.ImpactOrder).
-                order = StudyOrchestrator.ImpactOrder(l.Singles.Select(u => Baseline.Accuracy - u.Accuracy).ToArray());
+                // The order the study used: units by decreasing measured single-unit drop (Impacts.Order).
+                order = Impacts.Order(l.Singles.Select(u => Baseline.Accuracy - u.Accuracy).ToArray());
             }
             else
             {

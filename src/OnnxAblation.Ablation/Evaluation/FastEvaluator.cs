@@ -21,7 +21,7 @@ public sealed class FastEvaluator : IAblationEvaluator
     private readonly InferenceOptions _options;
     private readonly ReferenceEvaluator _reference;
     private readonly OutputKind _kind;
-    private readonly Dictionary<string, LayerRunner[]?> _runners = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ILayerRunner[]?> _runners = new(StringComparer.Ordinal);
     private readonly List<string> _notes = new();
     private FlopCounter? _flops;
     private CacheBudget? _cacheBudgetField;
@@ -141,7 +141,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         return false;
     }
 
-    private LayerRunner[]? Runner(string layerName)
+    private ILayerRunner[]? Runner(string layerName)
     {
         if (_runners.TryGetValue(layerName, out var r)) return r;
         var layer = _units[layerName];
@@ -156,10 +156,13 @@ public sealed class FastEvaluator : IAblationEvaluator
             return _runners[layerName] = null;
         }
         // Small convolutions scale poorly over ONNX Runtime's intra-op threads; independent workers with one
-        // thread each keep every core busy (measured by `onnx-ablate bench`).
-        int workers = Math.Max(1, Fast.Workers ?? _options.Threads);
+        // thread each keep every core busy (measured by `onnx-ablate bench`). One device: one worker.
+        int workers = Math.Max(1, Fast.Workers ?? (_options.Device.IsCuda ? 1 : _options.Threads));
         var perWorker = _options with { Threads = Math.Max(1, _options.Threads / workers) };
-        return _runners[layerName] = Enumerable.Range(0, workers).Select(_ => new LayerRunner(cut, _data, perWorker, Fast, rows, _kind, SharedBudget, _reference.IntactOutputs, _reference.OutputWidth)).ToArray();
+        bool resident = Fast.DeviceResident ?? _options.Device.IsCuda;
+        return _runners[layerName] = Enumerable.Range(0, workers).Select(ILayerRunner (_) => resident
+            ? new ResidentLayerRunner(cut, _data, perWorker, Fast, rows, _kind, SharedBudget, _reference.IntactOutputs, _reference.OutputWidth)
+            : new LayerRunner(cut, _data, perWorker, Fast, rows, _kind, SharedBudget, _reference.IntactOutputs, _reference.OutputWidth)).ToArray();
     }
 
     public void Dispose()
@@ -171,7 +174,7 @@ public sealed class FastEvaluator : IAblationEvaluator
     }
 
     /// <summary>Bytes the prefix caches of all layers and workers may hold together.</summary>
-    private sealed class CacheBudget(long bytes)
+    internal sealed class CacheBudget(long bytes)
     {
         private long _left = bytes;
 
@@ -189,7 +192,7 @@ public sealed class FastEvaluator : IAblationEvaluator
     }
 
     /// <summary>Prefix and suffix sessions of one layer with their pre-allocated buffers.</summary>
-    private sealed class LayerRunner : IDisposable
+    private sealed class LayerRunner : ILayerRunner
     {
         private readonly GraphCut _cut;
         private readonly Dataset _data;

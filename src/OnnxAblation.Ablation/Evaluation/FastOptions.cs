@@ -21,6 +21,13 @@ public sealed record FastOptions
     /// <summary>Refuse (an <see cref="AblationException"/> naming the layer and the reason) instead of falling back to the reference path.</summary>
     public bool RequireFast { get; init; }
 
+    /// <summary>
+    /// Keep the activations crossing the cut, and the prefix cache, in the execution provider's memory through ONNX
+    /// Runtime I/O binding (<see cref="ResidentLayerRunner"/>); null = on for <c>--device cuda</c>, off on the CPU,
+    /// where true runs the same code path in host memory (tests compare it with the host path).
+    /// </summary>
+    public bool? DeviceResident { get; init; }
+
     /// <summary>Memory for the outputs of ablations scored together (bytes); bounds a group's size.</summary>
     public long OutputBudgetBytes { get; init; } = 256L * 1024 * 1024;
 }

@@ -53,7 +53,7 @@ public sealed record AcrossCurve(string Mode, IReadOnlyList<(string Layer, int C
             if (analysis.Find(AblationKey.Format(Mode, layer, [unit])) is not { } r) return (random, null, null);
             drops[i] = analysis.Baseline.Accuracy - r.Accuracy;
         }
-        var order = StudyOrchestrator.ImpactOrder(drops);
+        var order = Impacts.Order(drops);
         var least = Keys(order.Reverse().ToArray());
         return (random, analysis.Curve([Keys(order)], Total), least.All(k => analysis.Find(k) is not null) ? analysis.Curve([least], Total) : null);
     }

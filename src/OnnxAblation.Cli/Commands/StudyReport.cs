@@ -113,7 +113,7 @@ internal static class StudyReport
             .Select(s => (IReadOnlyList<string>)Prefixes(ctx, layer, StudyPlanner.RandomOrder(n, s))).ToList();
         var random = a.Curve(randomKeys, n);
         var drops = orchestrator.SingleDrops(a, ctx.Units[layer], null);
-        var byImpact = drops is null ? null : a.Curve([Prefixes(ctx, layer, StudyOrchestrator.ImpactOrder(drops))], n);
+        var byImpact = drops is null ? null : a.Curve([Prefixes(ctx, layer, Impacts.Order(drops))], n);
         doc.Heading(2, $"Cumulative ablation of `{layer}`");
         doc.Paragraph(string.Create(CultureInfo.InvariantCulture, $"Area under accuracy vs fraction ablated: random order {StudyAnalysis.Area(random):F4} (mean of {def.CumulativeSeeds} seeds)") +
                       (byImpact is null ? "" : string.Create(CultureInfo.InvariantCulture, $", most damaging first {StudyAnalysis.Area(byImpact):F4}")));

@@ -183,7 +183,7 @@ public sealed class CorrelationAnalysis
             (int[], List<string>)? impact = null;
             if (damage.AccuracyDrop.All(double.IsFinite))
             {
-                var order = StudyOrchestrator.ImpactOrder(damage.AccuracyDrop.ToArray());
+                var order = Impacts.Order(damage.AccuracyDrop.ToArray());
                 impact = (order, Add(order, StudyKey.ImpactOrderName));
             }
             else notes.Add($"layer {layer.Name}: not every unit was measured alone, so there is no measured-impact order");

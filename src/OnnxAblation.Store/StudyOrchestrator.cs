@@ -82,7 +82,7 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
             var drops = SingleDrops(analysis, units[l], c: null);
             if (drops is null) return null;
             string order = StudyKey.ImpactOrder(Impact == ImpactMeasure.Accuracy ? null : Impacts.Name(Impact));
-            plan.AddRange(planner.Cumulative(units[l], ImpactOrder(drops), StudyKey.Cumulative(l, order).Format()));
+            plan.AddRange(planner.Cumulative(units[l], Impacts.Order(drops), StudyKey.Cumulative(l, order).Format()));
         }
         if (def.AcrossLayers.Count > 0)
         {
@@ -97,7 +97,7 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
                 at += d.Length;
             }
             string order = StudyKey.ImpactOrder(Impact == ImpactMeasure.Accuracy ? null : Impacts.Name(Impact));
-            var byImpact = ImpactOrder(drops);
+            var byImpact = Impacts.Order(drops);
             plan.AddRange(planner.CumulativeAcross(byImpact.Select(i => items[i]).ToList(), StudyKey.Across(order).Format()));
             // Michel et al. 2019 prune the least important heads first: how many can go before accuracy falls
             plan.AddRange(planner.CumulativeAcross(byImpact.Reverse().Select(i => items[i]).ToList(), StudyKey.Across(StudyKey.LeastFirst(order)).Format()));
@@ -109,7 +109,7 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
             {
                 var drops = SingleDrops(analysis, layer, c);
                 if (drops is null) return null;
-                var order = ImpactOrder(drops);
+                var order = Impacts.Order(drops);
                 foreach (int n in def.ClassTopN.Where(n => n < layer.UnitCount))
                 {
                     plan.Add(planner.Plan(StudyKey.ClassTop(l, c, n).Format(), [new UnitSet(l, order.Take(n).ToArray())]));
@@ -151,12 +151,5 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
                 throw new AblationException($"unit {u} of '{layer.Name}' has no {Impacts.Name(measure)} measurement in the store (written by an older version?); rerun its single-unit ablations into a new store");
         }
         return drops;
-    }
-
-    /// <summary>Units by decreasing drop; ties by unit index (deterministic).</summary>
-    public static int[] ImpactOrder(double[] drops)
-    {
-        ArgumentNullException.ThrowIfNull(drops);
-        return Enumerable.Range(0, drops.Length).OrderByDescending(u => drops[u]).ThenBy(u => u).ToArray();
     }
 }
