@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash tools/setup.sh data torchsharp corpus zoo browser slurm docker
+# The GPU variant (-p:OnnxRuntimeGpu=true) must restore and build; it builds into out/gpu, apart from the CPU build.
+gpu=ok
+bash tools/gpu-build.sh || gpu=FAILED
 dotnet restore OnnxAblation.sln --verbosity quiet
 dotnet build OnnxAblation.sln -c Release --no-restore --verbosity quiet -nologo
 dotnet test OnnxAblation.sln -c Release --no-build --verbosity quiet --logger "console;verbosity=normal" 2>&1 | tee .cache/test-output.txt
@@ -11,5 +14,5 @@ count() { awk -v k="$1:" '$1 == k && $2 ~ /^[0-9]+$/ {s+=$2} END {print s+0}' .c
 passed=$(count Passed)
 failed=$(count Failed)
 skipped=$(count Skipped)
-echo "tests: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ]
+echo "tests: $passed passed, $failed failed, $skipped skipped; GPU build check (tools/gpu-build.sh): $gpu"
+[ "$failed" = 0 ] && [ "$gpu" = ok ]

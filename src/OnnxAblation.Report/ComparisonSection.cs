@@ -23,7 +23,7 @@ internal static class ComparisonSection
         ArgumentNullException.ThrowIfNull(stores);
         ArgumentNullException.ThrowIfNull(h);
         var first = stores[0];
-        h.Para($"{stores.Count} stores on the same data (<code>{Html.E(first.Meta.DataSpec)}</code>, {first.Meta.Samples} samples, identical labels).");
+        h.Para($"{stores.Count} stores on the same data (<code>{Html.E(first.Meta.DataText)}</code>, {first.Meta.Samples} samples, identical labels).");
         var headers = new List<string> { "class" };
         headers.AddRange(stores.Select(Name));
         var rows = new List<IReadOnlyList<Cell>> { new[] { Cell.Text("all") }.Concat(stores.Select(s => Cell.Pct(s.Baseline.Accuracy))).ToList() };

@@ -12,7 +12,7 @@ namespace OnnxAblation.Report;
 internal sealed record LayerResults(string Mode, string Layer, int UnitCount, IReadOnlyList<UnitImpact> Singles, AblationRecord? WholeLayer)
 {
     /// <summary>Canonical store key of a set of this layer's units (as <see cref="StudyPlanner.Key"/> writes it for one layer).</summary>
-    public string Key(IEnumerable<int> units) => Mode + "|" + new UnitSet(Layer, units.Distinct().Order().ToArray());
+    public string Key(IEnumerable<int> units) => AblationKey.Format(Mode, Layer, units.Distinct().Order().ToArray());
 
     /// <summary>Mean overall change over the single units (fraction), NaN without singles.</summary>
     public double MeanSingleDelta => Singles.Count == 0 ? double.NaN : Singles.Average(s => s.DeltaAccuracy);

@@ -12,12 +12,13 @@ namespace OnnxAblation.Report;
 /// </summary>
 internal sealed class StoreView
 {
-    private const string CumulativePrefix = "cumulative:";
     private readonly IReadOnlyDictionary<string, IReadOnlyList<int>> _orders;
 
     private StoreView(string path, StoreMetadata meta, IReadOnlyList<AblationRecord> records, StudyAnalysis analysis,
-        IReadOnlyList<(string Layer, string Reason)> skipped, IReadOnlyList<RecoveryPoint> recovery, IReadOnlyDictionary<string, IReadOnlyList<int>> orders)
+        IReadOnlyList<(string Layer, string Reason)> skipped, IReadOnlyList<RecoveryPoint> recovery, IReadOnlyDictionary<string, IReadOnlyList<int>> orders,
+        IReadOnlyList<(string Layer, string Path)> paths)
     {
+        Paths = paths;
         _orders = orders;
         Path = path;
         Meta = meta;
@@ -41,6 +42,9 @@ internal sealed class StoreView
     public AblationRecord Baseline => Analysis.Baseline;
 
     public IReadOnlyList<(string Layer, string Reason)> Skipped { get; }
+
+    /// <summary>Per layer, the path that evaluated it: "fast" or "reference: WHY".</summary>
+    public IReadOnlyList<(string Layer, string Path)> Paths { get; }
 
     public IReadOnlyList<RecoveryPoint> Recovery { get; }
 
@@ -81,14 +85,14 @@ internal sealed class StoreView
         {
             throw new ReportException($"{store.Path}: {e.Message} (every change is measured against it); rerun `onnx-ablate study` or `onnx-ablate sweep` on this store to add it", e);
         }
-        return new StoreView(store.Path, store.Metadata, records, analysis, store.Skipped(), store.RecoveryPoints(), store.Orders());
+        return new StoreView(store.Path, store.Metadata, records, analysis, store.Skipped(), store.RecoveryPoints(), store.Orders(), store.Paths());
     }
 
-    private static string ModeOf(AblationRecord r) => r.Key[..Math.Max(0, r.Key.IndexOf('|', StringComparison.Ordinal))];
+    private static string ModeOf(AblationRecord r) => AblationKey.ModeOf(r.Key);
 
     private List<LayerResults> FindLayers()
     {
-        var oneLayer = Records.Where(r => r.Units.Count == 1 && r.Key != StudyPlanner.BaselineKey).ToList();
+        var oneLayer = Records.Where(r => r.Units.Count == 1 && r.Key != AblationKey.Baseline).ToList();
         var result = new List<LayerResults>();
         foreach (var g in oneLayer.GroupBy(r => (Mode: ModeOf(r), r.Units[0].Layer)))
         {
@@ -106,7 +110,7 @@ internal sealed class StoreView
     private List<PairRedundancy> FindPairs(LayerResults l)
     {
         var list = new List<PairRedundancy>();
-        foreach (var r in Records.Where(r => r.Study == "pairs" && r.Units.Count == 1 && r.Units[0].Layer == l.Layer && ModeOf(r) == l.Mode && r.Units[0].Units.Count == 2))
+        foreach (var r in Records.Where(r => StudyKey.Parse(r.Study).Kind == StudyKind.Pairs && r.Units.Count == 1 && r.Units[0].Layer == l.Layer && ModeOf(r) == l.Mode && r.Units[0].Units.Count == 2))
         {
             int a = r.Units[0].Units[0], b = r.Units[0].Units[1];
             if (Analysis.Pair(l.Layer, a, b, l.Key([a]), l.Key([b]), r.Key) is { } p) list.Add(p);
@@ -116,14 +120,13 @@ internal sealed class StoreView
 
     private CumulativeLayer? FindCurves(LayerResults l)
     {
-        string prefix = CumulativePrefix + l.Layer + ":";
-        var studies = Records.Where(r => r.Study.StartsWith(prefix, StringComparison.Ordinal) && ModeOf(r) == l.Mode)
-            .GroupBy(r => r.Study[prefix.Length..], StringComparer.Ordinal).ToList();
-        if (studies.Count == 0 && !_orders.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal))) return null;
+        bool Mine(StudyKey k) => k.Kind == StudyKind.Cumulative && k.Layer == l.Layer;
+        var studies = Records.Select(r => (Record: r, Study: StudyKey.Parse(r.Study))).Where(x => Mine(x.Study) && ModeOf(x.Record) == l.Mode)
+            .GroupBy(x => x.Study.Order!, StringComparer.Ordinal).ToList();
+        var recordedOrders = _orders.Keys.Select(StudyKey.Parse).Where(Mine).Select(k => k.Order!).ToList();
+        if (studies.Count == 0 && recordedOrders.Count == 0) return null;
         int n = l.UnitCount;
-        var randomSeeds = studies.Select(s => s.Key).Where(k => k.StartsWith("random-s", StringComparison.Ordinal))
-            .Select(k => int.TryParse(k["random-s".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int s) ? s : -1)
-            .Where(s => s > 0).Order().ToList();
+        var randomSeeds = studies.Select(s => StudyKey.Cumulative(l.Layer, s.Key).RandomSeed).OfType<int>().Order().ToList();
         OrderedCurve? random = null;
         if (randomSeeds.Count > 0)
         {
@@ -133,24 +136,24 @@ internal sealed class StoreView
         }
         var orders = new List<OrderedCurve>();
         var unknown = new List<string>();
-        var names = studies.Select(s => s.Key).Concat(_orders.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]))
-            .Where(k => !k.StartsWith("random-s", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var names = studies.Select(s => s.Key).Concat(recordedOrders)
+            .Where(k => !StudyKey.IsRandomOrder(k)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         foreach (var name in names)
         {
             int[] order;
             string title = name;
-            if (_orders.TryGetValue(prefix + name, out var recorded) && recorded.Count == n) order = [.. recorded];
-            else if (name == "impact" && l.Singles.Count == n)
+            if (_orders.TryGetValue(StudyKey.Cumulative(l.Layer, name).Format(), out var recorded) && recorded.Count == n) order = [.. recorded];
+            else if (name == StudyKey.ImpactOrderName && l.Singles.Count == n)
             {
-                // The order the study used: units by decreasing measured single-unit drop (StudyOrchestrator.ImpactOrder).
-                order = StudyOrchestrator.ImpactOrder(l.Singles.Select(u => Baseline.Accuracy - u.Accuracy).ToArray());
+                // The order the study used: units by decreasing measured single-unit drop (Impacts.Order).
+                order = Impacts.Order(l.Singles.Select(u => Baseline.Accuracy - u.Accuracy).ToArray());
             }
             else
             {
                 unknown.Add(name);
                 continue;
             }
-            if (name == "impact") title = "most damaging first (measured impact)";
+            if (name == StudyKey.ImpactOrderName) title = "most damaging first (measured impact)";
             var pts = Analysis.Curve([Prefixes(l, order)], n);
             orders.Add(new OrderedCurve(title, pts, StudyAnalysis.Area(pts), n + 1 - pts.Count));
         }

@@ -11,12 +11,16 @@ public sealed class GraphSession : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
+    private readonly DeviceSpec _device;
+    private OrtMemoryInfo? _deviceMemory;
+    private OrtAllocator? _deviceAllocator;
 
     public GraphSession(OnnxModel model, InferenceOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         _session = SessionFactory.Create(model.ToBytes(), options, model.Source);
+        _device = options.Device;
     }
 
     public IReadOnlyList<string> InputNames => _session.InputMetadata.Keys.ToList();
@@ -39,9 +43,41 @@ public sealed class GraphSession : IDisposable
         _session.Run(_runOptions, binding.InputNames, binding.Inputs, binding.OutputNames, binding.Outputs);
     }
 
+    /// <summary>A tensor in the memory of this session's execution provider (CUDA device memory on a CUDA session).</summary>
+    public DeviceTensor AllocateOnDevice(params long[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        if (_deviceAllocator is null)
+        {
+            if (_device.IsCuda)
+            {
+                _deviceMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, _device.DeviceId, OrtMemType.Default);
+                _deviceAllocator = new OrtAllocator(_session, _deviceMemory);
+            }
+            else
+            {
+                _deviceAllocator = OrtAllocator.DefaultInstance;
+            }
+        }
+        return new DeviceTensor(_deviceAllocator, shape);
+    }
+
+    /// <summary>An empty I/O binding for <see cref="Run(GraphIoBinding)"/>.</summary>
+    public GraphIoBinding CreateIoBinding() => new(_session.CreateIoBinding());
+
+    /// <summary>Runs with an I/O binding; outputs bound to host buffers hold their values when this returns.</summary>
+    public void Run(GraphIoBinding binding)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        _session.RunWithBinding(_runOptions, binding.Inner);
+        binding.Inner.SynchronizeBoundOutputs();
+    }
+
     public void Dispose()
     {
         _runOptions.Dispose();
+        if (_deviceAllocator is not null && !ReferenceEquals(_deviceAllocator, OrtAllocator.DefaultInstance)) _deviceAllocator.Dispose();
+        _deviceMemory?.Dispose();
         _session.Dispose();
     }
 }

@@ -33,8 +33,24 @@ internal static class SessionFactory
 
     private static void AppendCuda(SessionOptions so, int deviceId)
     {
+#if ONNXRUNTIME_GPU
+        try
+        {
+            so.AppendExecutionProvider_CUDA(deviceId);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            // ONNX Runtime's exception only says "Failed to load shared library"; name what is missing.
+            string why = CudaDiagnosis.Describe();
+            throw new RuntimeUnavailableException(
+                $"--device cuda:{deviceId}: ONNX Runtime's CUDA provider cannot be used ({e.Message})" +
+                (why.Length > 0 ? $"; {why}" : "") +
+                $". This GPU build needs {CudaDiagnosis.Requirements}: install them, or run with --device cpu", e);
+        }
+#else
         const string help = "this build uses the CPU ONNX Runtime package. For CUDA, build with " +
-                            "`dotnet build -p:OnnxRuntimeGpu=true` (package Microsoft.ML.OnnxRuntime.Gpu) on a machine with CUDA 12 and cuDNN 9, or use --device cpu";
+                            "`dotnet build -p:OnnxRuntimeGpu=true` (package Microsoft.ML.OnnxRuntime.Gpu.Linux, Linux x64) and run it on a machine with " +
+                            CudaDiagnosis.Requirements + ", or use --device cpu";
         try
         {
             so.AppendExecutionProvider_CUDA(deviceId);
@@ -47,5 +63,6 @@ internal static class SessionFactory
         {
             throw new RuntimeUnavailableException($"CUDA device {deviceId} is not usable ({e.Message}); {help}", e);
         }
+#endif
     }
 }

@@ -21,7 +21,7 @@ public sealed class FastEvaluator : IAblationEvaluator
     private readonly InferenceOptions _options;
     private readonly ReferenceEvaluator _reference;
     private readonly OutputKind _kind;
-    private readonly Dictionary<string, LayerRunner[]?> _runners = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ILayerRunner[]?> _runners = new(StringComparer.Ordinal);
     private readonly List<string> _notes = new();
     private FlopCounter? _flops;
     private CacheBudget? _cacheBudgetField;
@@ -55,6 +55,13 @@ public sealed class FastEvaluator : IAblationEvaluator
 
     public int ReferenceCount { get; private set; }
 
+    private readonly Dictionary<string, string> _paths = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _cutReasons = new(StringComparer.Ordinal);
+    private string? _refused;
+
+    /// <summary>Per layer: "fast", or "reference: WHY".</summary>
+    public IReadOnlyDictionary<string, string> Paths => _paths;
+
     public void Evaluate(IReadOnlyList<IReadOnlyList<UnitSet>> ablations, Action<int, EvaluationResult> onResult)
     {
         ArgumentNullException.ThrowIfNull(ablations);
@@ -63,12 +70,17 @@ public sealed class FastEvaluator : IAblationEvaluator
         for (int i = 0; i < ablations.Count; i++)
         {
             var sets = ablations[i];
+            if (sets.Count == 0)
+            {
+                onResult(i, _reference.EvaluateOne(sets)); // the intact model
+                continue;
+            }
             if (FastReady(sets))
             {
                 if (!byLayer.TryGetValue(sets[0].Layer, out var list)) byLayer[sets[0].Layer] = list = new List<int>();
                 list.Add(i);
             }
-            else
+            else if (_refused is null)
             {
                 onResult(i, _reference.EvaluateOne(sets));
                 ReferenceCount++;
@@ -100,32 +112,36 @@ public sealed class FastEvaluator : IAblationEvaluator
             }
             FastCount += indices.Count;
         }
+        // --require-fast: what the fast path could do is done (and stored by the caller); then the refusal
+        if (_refused is { } refused) throw new AblationException(refused);
     }
 
     /// <summary>Whether the ablation can use the fast path; a reason is noted once where it cannot.</summary>
     private bool FastReady(IReadOnlyList<UnitSet> sets)
     {
         if (sets.Count != 1)
-        {
-            Note("ablations across layers", "reference path (the fast path masks one layer's units at a time)");
-            return false;
-        }
+            return Reference(IAblationEvaluator.AcrossLayers, "the fast path masks one layer's units at a time");
         var layer = _units[sets[0].Layer];
         if (!_mode.Mode.FastMaskableOn(layer))
+            return Reference(layer.Name, $"mode {_mode.Mode.Key} is not a mask of the unit tensor on this layer; zero-in is");
+        if (Runner(layer.Name) is null) return Reference(layer.Name, _cutReasons[layer.Name]);
+        _paths.TryAdd(layer.Name, "fast");
+        return true;
+    }
+
+    /// <summary>Notes once why <paramref name="layer"/> goes to the reference path; with <see cref="FastOptions.RequireFast"/>, refuses instead.</summary>
+    private bool Reference(string layer, string why)
+    {
+        if (Fast.RequireFast)
         {
-            Note(layer.Name + " " + _mode.Mode.Key, $"reference path (mode {_mode.Mode.Key} is not a mask of the unit tensor on this layer; zero-in is)");
+            _refused ??= $"{layer}: the fast path cannot evaluate its ablations ({why}); --require-fast refuses the reference path. Results already computed are stored; drop --require-fast to evaluate the rest on the reference path";
             return false;
         }
-        return Runner(layer.Name) is not null;
+        if (_paths.TryAdd(layer, "reference: " + why)) _notes.Add($"{layer}: reference path ({why})");
+        return false;
     }
 
-    private void Note(string what, string why)
-    {
-        string line = $"{what}: {why}";
-        if (!_notes.Contains(line)) _notes.Add(line);
-    }
-
-    private LayerRunner[]? Runner(string layerName)
+    private ILayerRunner[]? Runner(string layerName)
     {
         if (_runners.TryGetValue(layerName, out var r)) return r;
         var layer = _units[layerName];
@@ -136,14 +152,17 @@ public sealed class FastEvaluator : IAblationEvaluator
         var cut = GraphCut.TryCreate(_units, layer, k, _data.SampleShape, out string? reason);
         if (cut is null)
         {
-            _notes.Add($"{layerName}: reference path ({reason})");
+            _cutReasons[layerName] = reason ?? "the graph cannot be cut after it";
             return _runners[layerName] = null;
         }
         // Small convolutions scale poorly over ONNX Runtime's intra-op threads; independent workers with one
-        // thread each keep every core busy (measured by `onnx-ablate bench`).
-        int workers = Math.Max(1, Fast.Workers ?? _options.Threads);
+        // thread each keep every core busy (measured by `onnx-ablate bench`). One device: one worker.
+        int workers = Math.Max(1, Fast.Workers ?? (_options.Device.IsCuda ? 1 : _options.Threads));
         var perWorker = _options with { Threads = Math.Max(1, _options.Threads / workers) };
-        return _runners[layerName] = Enumerable.Range(0, workers).Select(_ => new LayerRunner(cut, _data, perWorker, Fast, rows, _kind, SharedBudget, _reference.IntactOutputs, _reference.OutputWidth)).ToArray();
+        bool resident = Fast.DeviceResident ?? _options.Device.IsCuda;
+        return _runners[layerName] = Enumerable.Range(0, workers).Select(ILayerRunner (_) => resident
+            ? new ResidentLayerRunner(cut, _data, perWorker, Fast, rows, _kind, SharedBudget, _reference.IntactOutputs, _reference.OutputWidth)
+            : new LayerRunner(cut, _data, perWorker, Fast, rows, _kind, SharedBudget, _reference.IntactOutputs, _reference.OutputWidth)).ToArray();
     }
 
     public void Dispose()
@@ -155,7 +174,7 @@ public sealed class FastEvaluator : IAblationEvaluator
     }
 
     /// <summary>Bytes the prefix caches of all layers and workers may hold together.</summary>
-    private sealed class CacheBudget(long bytes)
+    internal sealed class CacheBudget(long bytes)
     {
         private long _left = bytes;
 
@@ -173,7 +192,7 @@ public sealed class FastEvaluator : IAblationEvaluator
     }
 
     /// <summary>Prefix and suffix sessions of one layer with their pre-allocated buffers.</summary>
-    private sealed class LayerRunner : IDisposable
+    private sealed class LayerRunner : ILayerRunner
     {
         private readonly GraphCut _cut;
         private readonly Dataset _data;

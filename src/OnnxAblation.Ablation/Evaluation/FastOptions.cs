@@ -18,6 +18,16 @@ public sealed record FastOptions
     /// <summary>Memory for prefix outputs kept between calls, so a layer's prefix runs once per data chunk over a whole sweep (bytes).</summary>
     public long PrefixCacheBytes { get; init; } = 512L * 1024 * 1024;
 
+    /// <summary>Refuse (an <see cref="AblationException"/> naming the layer and the reason) instead of falling back to the reference path.</summary>
+    public bool RequireFast { get; init; }
+
+    /// <summary>
+    /// Keep the activations crossing the cut, and the prefix cache, in the execution provider's memory through ONNX
+    /// Runtime I/O binding (<see cref="ResidentLayerRunner"/>); null = on for <c>--device cuda</c>, off on the CPU,
+    /// where true runs the same code path in host memory (tests compare it with the host path).
+    /// </summary>
+    public bool? DeviceResident { get; init; }
+
     /// <summary>Memory for the outputs of ablations scored together (bytes); bounds a group's size.</summary>
     public long OutputBudgetBytes { get; init; } = 256L * 1024 * 1024;
 }

@@ -64,23 +64,32 @@ internal sealed class GraphCut
         var prefixNodes = Ancestors(g, u);
         string output = graph.Output[0].Name;
         if (prefixNodes.Contains(g.Producer(output))) { reason = "the model output does not depend on the layer"; return null; }
-        var suffixNodes = Enumerable.Range(0, graph.Node.Count).Where(i => !prefixNodes.Contains(i)).ToList();
+        var suffixSet = Enumerable.Range(0, graph.Node.Count).Where(i => !prefixNodes.Contains(i)).ToHashSet();
         var realInputs = g.RealInputs.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
-        var crossing = new List<string> { u };
-        foreach (int i in suffixNodes)
-            foreach (var t in graph.Node[i].Input)
+        // Non-float tensors (shape arithmetic: Shape → Gather → Div → Concat → Reshape) cannot be fed across the cut:
+        // their values know the prefix's batch, not the suffix's K·B. They are recomputed in the suffix instead, from
+        // the float tensors they were computed from (which then cross, repeated like the others) and constants.
+        var dependent = InputDependent(g, realInputs);
+        List<string> crossing;
+        while (true)
+        {
+            crossing = CrossingTensors(g, u, suffixSet, realInputs);
+            var ints = crossing.Where(t => !IsFloat(g, t)).ToList();
+            if (ints.Count == 0) break;
+            int before = suffixSet.Count;
+            foreach (var t in ints)
+                if (!Recompute(g, t, suffixSet, dependent, realInputs, out string? why))
+                {
+                    reason = $"the non-float tensor '{t}' crosses the cut after '{layer.Name}' and cannot be recomputed after it ({why})";
+                    return null;
+                }
+            if (suffixSet.Count == before)
             {
-                if (t.Length == 0 || crossing.Contains(t)) continue;
-                int p = g.Producer(t);
-                bool fromPrefix = p >= 0 && prefixNodes.Contains(p) && graph.Node[p].OpType != "Constant";
-                if (fromPrefix || realInputs.Contains(t)) crossing.Add(t);
-            }
-        foreach (var t in crossing)
-            if (!IsFloat(g, t))
-            {
-                reason = $"the non-float tensor '{t}' crosses the cut after '{layer.Name}'";
+                reason = $"the non-float tensor '{ints[0]}' crosses the cut after '{layer.Name}'";
                 return null;
             }
+        }
+        var suffixNodes = g.TopologicalOrder.Where(suffixSet.Contains).ToList();
         // Shapes with batches of 2 and 3 find each tensor's batch axis (the first for most, the second for the
         // sequence-first [T, B, C] tensors inside torch's MultiheadAttention); it is moved first across the cut.
         var inner = crossing.Where(t => !realInputs.Contains(t)).ToList();
@@ -114,6 +123,59 @@ internal sealed class GraphCut
         var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, unitAxis, k, opset, moved);
         reason = null;
         return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k, unitAxis);
+    }
+
+    /// <summary>Tensors the suffix reads from the prefix or the model input; the unit tensor first.</summary>
+    private static List<string> CrossingTensors(GraphIndex g, string u, HashSet<int> suffix, HashSet<string> realInputs)
+    {
+        var crossing = new List<string> { u };
+        foreach (int i in suffix.Order())
+            foreach (var t in g.Node(i).Input)
+            {
+                if (t.Length == 0 || crossing.Contains(t)) continue;
+                int p = g.Producer(t);
+                bool fromPrefix = p >= 0 && !suffix.Contains(p) && g.Node(p).OpType != "Constant";
+                if (fromPrefix || realInputs.Contains(t)) crossing.Add(t);
+            }
+        return crossing;
+    }
+
+    /// <summary>
+    /// Moves the prefix nodes that compute <paramref name="tensor"/> into the suffix, back to float tensors that depend
+    /// on the model input (they cross the cut) or to constants. The prefix keeps its own copy where it needs one.
+    /// </summary>
+    private static bool Recompute(GraphIndex g, string tensor, HashSet<int> suffix, HashSet<string> dependent, HashSet<string> realInputs, out string? why)
+    {
+        var stack = new Stack<string>();
+        stack.Push(tensor);
+        while (stack.Count > 0)
+        {
+            string x = stack.Pop();
+            int p = g.Producer(x);
+            if (p < 0)
+            {
+                if (realInputs.Contains(x) && !IsFloat(g, x)) { why = $"it is computed from the non-float model input '{x}'"; return false; }
+                continue;
+            }
+            if (suffix.Contains(p)) continue;
+            if (x != tensor && dependent.Contains(x) && IsFloat(g, x)) continue; // crosses as a float tensor
+            suffix.Add(p);
+            foreach (var i in g.Node(p).Input) if (i.Length > 0) stack.Push(i);
+        }
+        why = null;
+        return true;
+    }
+
+    /// <summary>Every tensor computed from a model input.</summary>
+    private static HashSet<string> InputDependent(GraphIndex g, HashSet<string> realInputs)
+    {
+        var set = new HashSet<string>(realInputs, StringComparer.Ordinal);
+        foreach (int i in g.TopologicalOrder)
+        {
+            var n = g.Node(i);
+            if (n.Input.Any(set.Contains)) foreach (var o in n.Output) if (o.Length > 0) set.Add(o);
+        }
+        return set;
     }
 
     private static Dictionary<string, long[]> ProbeShapes(OnnxModel model, List<string> tensors, IReadOnlyList<int> sampleShape, int batch)

@@ -16,14 +16,23 @@ public sealed class ReferenceEvaluator(ModelUnits units, Dataset data, ModeSpec 
     private float[]? _intact;
     private int _width;
 
+    private readonly Dictionary<string, string> _paths = new(StringComparer.Ordinal);
+
     public string Name => "reference";
+
+    /// <summary>Every layer: "reference: asked for" (the evaluator was chosen, e.g. by --exact-reference).</summary>
+    public IReadOnlyDictionary<string, string> Paths => _paths;
 
     public void Evaluate(IReadOnlyList<IReadOnlyList<UnitSet>> ablations, Action<int, EvaluationResult> onResult)
     {
         ArgumentNullException.ThrowIfNull(ablations);
         ArgumentNullException.ThrowIfNull(onResult);
         for (int i = 0; i < ablations.Count; i++)
-            onResult(i, EvaluateOne(ablations[i]));
+        {
+            var sets = ablations[i];
+            if (sets.Count > 0) _paths.TryAdd(sets.Count == 1 ? sets[0].Layer : IAblationEvaluator.AcrossLayers, "reference: asked for");
+            onResult(i, EvaluateOne(sets));
+        }
     }
 
     public EvaluationResult EvaluateOne(IReadOnlyList<UnitSet> sets)

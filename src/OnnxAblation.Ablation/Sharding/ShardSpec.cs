@@ -6,7 +6,7 @@ namespace OnnxAblation.Ablation.Sharding;
 /// Shard <see cref="Index"/> of <see cref="Count"/> (0-based, written "k/N"): the shard evaluates the items of a
 /// study's ordered ablation list whose position i has i mod N = k (round robin), so N shards partition the list
 /// exactly and each shard's share does not depend on the others. Each shard writes its own result store;
-/// <see cref="StoreMerger"/> merges them.
+/// <c>StoreMerger</c> (project OnnxAblation.Store) merges them.
 /// </summary>
 public sealed record ShardSpec
 {

@@ -7,7 +7,18 @@ public sealed record StoreMetadata
 
     public required string ModelPath { get; init; }
 
+    /// <summary>The data spec as given (without the limit).</summary>
     public required string DataSpec { get; init; }
+
+    /// <summary>The --limit the run used (its first N samples), or null for all of the spec's samples.</summary>
+    public int? DataLimit { get; init; }
+
+    /// <summary>The data as shown to people (reports, exports): <see cref="DescribeData"/>.</summary>
+    public string DataText => DescribeData(DataSpec, DataLimit);
+
+    /// <summary>A data spec and limit as shown to people: the spec, then " (first N)" when limited.</summary>
+    public static string DescribeData(string spec, int? limit) =>
+        spec + (limit is int n ? " (first " + n.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")" : "");
 
     public required int Samples { get; init; }
 

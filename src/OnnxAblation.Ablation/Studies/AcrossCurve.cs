@@ -32,7 +32,7 @@ public sealed record AcrossCurve(string Mode, IReadOnlyList<(string Layer, int C
         {
             var (layer, unit) = Item(i);
             chosen[layer].Add(unit);
-            keys.Add(Mode + "|" + string.Join(";", Layers.Where(l => chosen[l.Layer].Count > 0).Select(l => new UnitSet(l.Layer, [.. chosen[l.Layer]]).ToString())));
+            keys.Add(AblationKey.Format(Mode, Layers.Where(l => chosen[l.Layer].Count > 0).Select(l => new UnitSet(l.Layer, [.. chosen[l.Layer]]))));
         }
         return keys;
     }
@@ -50,10 +50,10 @@ public sealed record AcrossCurve(string Mode, IReadOnlyList<(string Layer, int C
         for (int i = 0; i < Total; i++)
         {
             var (layer, unit) = Item(i);
-            if (analysis.Find(Mode + "|" + new UnitSet(layer, [unit])) is not { } r) return (random, null, null);
+            if (analysis.Find(AblationKey.Format(Mode, layer, [unit])) is not { } r) return (random, null, null);
             drops[i] = analysis.Baseline.Accuracy - r.Accuracy;
         }
-        var order = StudyOrchestrator.ImpactOrder(drops);
+        var order = Impacts.Order(drops);
         var least = Keys(order.Reverse().ToArray());
         return (random, analysis.Curve([Keys(order)], Total), least.All(k => analysis.Find(k) is not null) ? analysis.Curve([least], Total) : null);
     }
@@ -62,14 +62,11 @@ public sealed record AcrossCurve(string Mode, IReadOnlyList<(string Layer, int C
     public static (AcrossCurve Curve, IReadOnlyList<int> Seeds)? FromRecords(IReadOnlyList<AblationRecord> records)
     {
         ArgumentNullException.ThrowIfNull(records);
-        const string prefix = "cumulative-across:";
-        var mine = records.Where(r => r.Study.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        var mine = records.Select(r => (Record: r, Study: StudyKey.Parse(r.Study))).Where(x => x.Study.Kind == StudyKind.CumulativeAcross).ToList();
         if (mine.Count == 0) return null;
-        var largest = mine.MaxBy(r => r.Units.Sum(s => s.Units.Count))!;
-        string mode = largest.Key[..largest.Key.IndexOf('|', StringComparison.Ordinal)];
-        var seeds = mine.Select(r => r.Study[prefix.Length..]).Where(s => s.StartsWith("random-s", StringComparison.Ordinal))
-            .Select(s => int.TryParse(s["random-s".Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v) ? v : -1)
-            .Where(v => v > 0).Distinct().Order().ToList();
+        var largest = mine.MaxBy(x => x.Record.Units.Sum(s => s.Units.Count)).Record;
+        string mode = AblationKey.ModeOf(largest.Key);
+        var seeds = mine.Select(x => x.Study.RandomSeed).OfType<int>().Distinct().Order().ToList();
         return (new AcrossCurve(mode, largest.Units.Select(s => (s.Layer, s.Units.Count)).ToList()), seeds);
     }
 }

@@ -5,6 +5,13 @@ namespace OnnxAblation.Ablation.Studies;
 /// <summary>The damage of one stored ablation by an <see cref="ImpactMeasure"/>: larger is more damage.</summary>
 public static class Impacts
 {
+    /// <summary>Units by decreasing drop; ties by unit index (deterministic). The order a study's cumulative ablations follow.</summary>
+    public static int[] Order(double[] drops)
+    {
+        ArgumentNullException.ThrowIfNull(drops);
+        return Enumerable.Range(0, drops.Length).OrderByDescending(u => drops[u]).ThenBy(u => u).ToArray();
+    }
+
     public static ImpactMeasure Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

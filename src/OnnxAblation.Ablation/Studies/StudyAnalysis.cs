@@ -13,7 +13,7 @@ public sealed class StudyAnalysis
         ArgumentNullException.ThrowIfNull(records);
         _byKey = records.ToDictionary(r => r.Key, StringComparer.Ordinal);
         _samples = samples;
-        Baseline = _byKey.GetValueOrDefault(StudyPlanner.BaselineKey)
+        Baseline = _byKey.GetValueOrDefault(AblationKey.Baseline)
                    ?? throw new AblationException("the store has no baseline result");
     }
 

@@ -11,19 +11,15 @@ namespace OnnxAblation.Ablation.Studies;
 /// </summary>
 public sealed class StudyPlanner(ModelUnits units, ModeSpec mode)
 {
-    public const string BaselineKey = "baseline";
-
     public ModeSpec Mode => mode;
 
-    public PlannedAblation Baseline() => new(BaselineKey, "baseline", []);
+    public PlannedAblation Baseline() => new(AblationKey.Baseline, StudyKey.Baseline.Format(), []);
 
-    /// <summary>Canonical key: sets ordered by layer position, units ascending and distinct.</summary>
+    /// <summary>Canonical key (<see cref="AblationKey"/>): sets ordered by layer position, units ascending and distinct.</summary>
     public string Key(IReadOnlyList<UnitSet> sets)
     {
         ArgumentNullException.ThrowIfNull(sets);
-        if (sets.Count == 0) return BaselineKey;
-        var parts = Normalise(sets).Select(s => s.ToString());
-        return mode + "|" + string.Join(";", parts);
+        return AblationKey.Format(mode.ToString(), Normalise(sets));
     }
 
     /// <summary>Merges sets of the same layer, orders by layer position, sorts units; checks every unit exists.</summary>
@@ -51,7 +47,7 @@ public sealed class StudyPlanner(ModelUnits units, ModeSpec mode)
 
     /// <summary>Every unit of each layer alone.</summary>
     public IEnumerable<PlannedAblation> Singles(IEnumerable<Layer> layers) =>
-        layers.SelectMany(l => Enumerable.Range(0, l.UnitCount).Select(u => Plan("single", [new UnitSet(l.Name, [u])])));
+        layers.SelectMany(l => Enumerable.Range(0, l.UnitCount).Select(u => Plan(StudyKey.Single.Format(), [new UnitSet(l.Name, [u])])));
 
     /// <summary>All unordered pairs of units of one layer.</summary>
     public IEnumerable<PlannedAblation> Pairs(Layer layer)
@@ -59,12 +55,12 @@ public sealed class StudyPlanner(ModelUnits units, ModeSpec mode)
         ArgumentNullException.ThrowIfNull(layer);
         for (int a = 0; a < layer.UnitCount; a++)
             for (int b = a + 1; b < layer.UnitCount; b++)
-                yield return Plan("pairs", [new UnitSet(layer.Name, [a, b])]);
+                yield return Plan(StudyKey.Pairs.Format(), [new UnitSet(layer.Name, [a, b])]);
     }
 
     /// <summary>Each layer with all its units ablated.</summary>
     public IEnumerable<PlannedAblation> WholeLayers(IEnumerable<Layer> layers) =>
-        layers.Select(l => Plan("layer", [new UnitSet(l.Name, Enumerable.Range(0, l.UnitCount).ToArray())]));
+        layers.Select(l => Plan(StudyKey.WholeLayer.Format(), [new UnitSet(l.Name, Enumerable.Range(0, l.UnitCount).ToArray())]));
 
     /// <summary>Prefixes of a unit order: the first 1, 2, … n units ablated together.</summary>
     public IEnumerable<PlannedAblation> Cumulative(Layer layer, IReadOnlyList<int> order, string study)
@@ -88,8 +84,6 @@ public sealed class StudyPlanner(ModelUnits units, ModeSpec mode)
         layers.Select(l => units[l]).DistinctBy(l => l.Name).OrderBy(l => l.Position)
             .SelectMany(l => Enumerable.Range(0, l.UnitCount).Select(u => (l.Name, u))).ToList();
 
-    public static string AcrossStudyName(string order) => $"cumulative-across:{order}";
-
     /// <summary>A seeded random permutation of a layer's units (Fisher–Yates on System.Random(seed), stable across runs).</summary>
     public static int[] RandomOrder(int unitCount, int seed)
     {
@@ -102,8 +96,6 @@ public sealed class StudyPlanner(ModelUnits units, ModeSpec mode)
         }
         return order;
     }
-
-    public static string CumulativeStudyName(string layer, string order) => $"cumulative:{layer}:{order}";
 
     /// <summary>
     /// Parses "fc1:3,15;fc2:0" (one ablation over several layers); "fc1:*" means every unit of fc1;

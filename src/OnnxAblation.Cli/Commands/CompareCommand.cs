@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using OnnxAblation.Ablation.Store;
 using OnnxAblation.Data;
 using OnnxAblation.Onnx;
 using Spectre.Console;
@@ -44,7 +45,7 @@ internal static class CompareCommand
             var comparison = Run.Staged(p => AblationSession.Compare(AblationSession.Open(a, data, options), AblationSession.Open(b, data, options),
                 storeA, storeB, ia, ib, r.GetValue(exact), p, cancellation));
             var (sa, sb, matches, mismatch) = comparison;
-            string dataText = data.Spec + (limit is int n ? $" (first {n})" : "");
+            string dataText = StoreMetadata.DescribeData(data.Spec, limit);
             var doc = CompareReport.Build(sa, sb, dataText, data.Count, data.ClassNames, matches, mismatch);
             doc.WriteConsole(AnsiConsole.Console);
             if (r.GetValue(report) is { } md)

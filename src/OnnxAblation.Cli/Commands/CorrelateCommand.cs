@@ -6,6 +6,7 @@ using OnnxAblation.Onnx;
 using Spectre.Console;
 
 using OnnxAblation.Requests;
+using OnnxAblation.Studies;
 
 namespace OnnxAblation.Cli.Commands;
 

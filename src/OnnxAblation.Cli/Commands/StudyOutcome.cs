@@ -13,6 +13,8 @@ internal static class StudyOutcome
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(error);
         foreach (var s in result.Skipped) error.WriteLine($"skipped: layer '{s.Layer}': {s.Reason}");
+        foreach (var (layer, path) in result.Context.Store.Paths().Where(x => x.Path.StartsWith("reference: ", StringComparison.Ordinal) && x.Path != "reference: asked for"))
+            error.WriteLine($"reference path: layer '{layer}': {path["reference: ".Length..]}");
         if (result.Planned == 0)
         {
             error.WriteLine(result.Skipped.Count > 0

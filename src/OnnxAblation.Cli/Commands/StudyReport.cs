@@ -36,6 +36,14 @@ internal static class StudyReport
         doc.Paragraph($"Data `{ctx.Data.Spec}`, {ctx.Data.Count} samples, mode **{ctx.Mode}**, evaluator {ctx.Evaluator.Name}, store `{ctx.Store.Path}`.");
         doc.Paragraph($"Baseline accuracy **{P(a.Baseline.Accuracy)}%**; per class: " +
                       string.Join(", ", a.Baseline.ClassAccuracy.Select((x, c) => $"{c}: {PP(x)}")));
+        var paths = ctx.Store.Paths();
+        var slow = paths.Where(x => x.Path.StartsWith("reference", StringComparison.Ordinal)).ToList();
+        if (slow.Count > 0)
+        {
+            doc.Heading(2, "Evaluation paths");
+            doc.Paragraph($"{paths.Count - slow.Count} of {paths.Count} layers ran on the fast path; these ran on the reference path (same results, slower):");
+            doc.Bullets(slow.Select(x => $"`{x.Layer}`: {x.Path["reference".Length..].TrimStart(':', ' ')}"));
+        }
         var skipped = ctx.Store.Skipped();
         if (skipped.Count > 0 || ctx.Units.Unmapped.Count > 0)
         {
@@ -105,7 +113,7 @@ internal static class StudyReport
             .Select(s => (IReadOnlyList<string>)Prefixes(ctx, layer, StudyPlanner.RandomOrder(n, s))).ToList();
         var random = a.Curve(randomKeys, n);
         var drops = orchestrator.SingleDrops(a, ctx.Units[layer], null);
-        var byImpact = drops is null ? null : a.Curve([Prefixes(ctx, layer, StudyOrchestrator.ImpactOrder(drops))], n);
+        var byImpact = drops is null ? null : a.Curve([Prefixes(ctx, layer, Impacts.Order(drops))], n);
         doc.Heading(2, $"Cumulative ablation of `{layer}`");
         doc.Paragraph(string.Create(CultureInfo.InvariantCulture, $"Area under accuracy vs fraction ablated: random order {StudyAnalysis.Area(random):F4} (mean of {def.CumulativeSeeds} seeds)") +
                       (byImpact is null ? "" : string.Create(CultureInfo.InvariantCulture, $", most damaging first {StudyAnalysis.Area(byImpact):F4}")));
@@ -153,8 +161,8 @@ internal static class StudyReport
             for (int c = 0; c < ctx.Data.ClassCount; c++)
                 foreach (int n in def.ClassTopN)
                 {
-                    var top = a.Find(Key(StudyOrchestrator.ClassTopStudy(layer, c, "top", n)));
-                    var bottom = a.Find(Key(StudyOrchestrator.ClassTopStudy(layer, c, "bottom", n)));
+                    var top = a.Find(Key(StudyKey.ClassTop(layer, c, n).Format()));
+                    var bottom = a.Find(Key(StudyKey.ClassBottom(layer, c, n).Format()));
                     if (top is null || bottom is null) continue;
                     rows.Add([cls(c), I(n), PP(a.Baseline.ClassAccuracy[c]), PP(top.ClassAccuracy[c]), PP(bottom.ClassAccuracy[c])]);
                 }

@@ -5,7 +5,7 @@ namespace OnnxAblation.Report.Sections;
 
 /// <summary>
 /// Bau et al. 2020: per class, the N units most (and least) important for it ablated together. The orders are the
-/// study's own (<see cref="StudyOrchestrator.ImpactOrder"/> of the class's single-unit drops), so every set is found in
+/// study's own (<see cref="Impacts.Order"/> of the class's single-unit drops), so every set is found in
 /// the store even where another study stored it first.
 /// </summary>
 internal sealed class ClassTopSection : IReportSection
@@ -30,7 +30,7 @@ internal sealed class ClassTopSection : IReportSection
             for (int c = 0; c < s.Meta.Classes; c++)
             {
                 var drops = l.Singles.Select(u => s.Baseline.ClassAccuracy[c] - s.Analysis.Find(l.Key([u.Units[0]]))!.ClassAccuracy[c]).ToArray();
-                var order = StudyOrchestrator.ImpactOrder(drops);
+                var order = Impacts.Order(drops);
                 foreach (int n in ns)
                 {
                     var top = s.Analysis.Find(l.Key(order.Take(n)));
@@ -76,9 +76,8 @@ internal sealed class ClassTopSection : IReportSection
     {
         foreach (var l in s.Layers.Where(l => l.Singles.Count == l.UnitCount))
         {
-            string prefix = "class-top:" + l.Layer + ":";
-            if (!s.Records.Any(r => r.Study.StartsWith(prefix, StringComparison.Ordinal))) continue;
-            var orders = Enumerable.Range(0, s.Meta.Classes).Select(c => StudyOrchestrator.ImpactOrder(
+            if (!s.Records.Any(r => StudyKey.Parse(r.Study) is { Kind: StudyKind.ClassTop } k && k.Layer == l.Layer)) continue;
+            var orders = Enumerable.Range(0, s.Meta.Classes).Select(c => Impacts.Order(
                 l.Singles.Select(u => s.Baseline.ClassAccuracy[c] - s.Analysis.Find(l.Key([u.Units[0]]))!.ClassAccuracy[c]).ToArray())).ToList();
             var ns = Enumerable.Range(1, l.UnitCount - 1)
                 .Where(n => orders.All(o => s.Analysis.Find(l.Key(o.Take(n))) is not null && s.Analysis.Find(l.Key(o.Reverse().Take(n))) is not null))

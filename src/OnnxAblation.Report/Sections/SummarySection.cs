@@ -25,7 +25,7 @@ internal sealed class SummarySection : IReportSection
         h.Line("</div>");
         h.Line("<table><tbody>");
         h.Line($"<tr><th>model</th><td><code>{Html.E(s.Meta.ModelPath)}</code> (sha256 {Html.E(s.Meta.ModelSha256[..Math.Min(16, s.Meta.ModelSha256.Length)])}…)</td></tr>");
-        h.Line($"<tr><th>data</th><td><code>{Html.E(s.Meta.DataSpec)}</code></td></tr>");
+        h.Line($"<tr><th>data</th><td><code>{Html.E(s.Meta.DataText)}</code></td></tr>");
         h.Line($"<tr><th>store</th><td><code>{Html.E(s.Path)}</code></td></tr>");
         h.Line($"<tr><th>modes</th><td>{Html.E(string.Join(", ", s.Layers.Select(l => l.Mode).Distinct(StringComparer.Ordinal)))}</td></tr>");
         h.Line("</tbody></table>");
@@ -83,6 +83,16 @@ internal sealed class SummarySection : IReportSection
         if (s.Skipped.Count == 0) h.Para("Nothing: every layer the studies named was ablated.");
         else
             h.Table(ctx.Id("skipped-table"), ["layer", "reason"], s.Skipped.Select(x => (IReadOnlyList<Cell>)[Cell.Text(x.Layer), Cell.Text(x.Reason)]));
+        if (s.Paths.Count > 0)
+        {
+            h.H(3, ctx.Id("paths"), "Evaluation paths");
+            h.Para("Which path evaluated each layer's ablations: the fast path (graph cut after the layer, masked) or the reference path (rewrite, new session, full pass); both give the same results.");
+            h.Table(ctx.Id("paths-table"), ["layer", "path", "why not fast"], s.Paths.Select(x => (IReadOnlyList<Cell>)
+            [
+                Cell.Text(x.Layer), Cell.Text(x.Path.StartsWith("reference", StringComparison.Ordinal) ? "reference" : x.Path),
+                Cell.Text(x.Path.StartsWith("reference: ", StringComparison.Ordinal) ? x.Path["reference: ".Length..] : ""),
+            ]));
+        }
     }
 
     /// <summary>

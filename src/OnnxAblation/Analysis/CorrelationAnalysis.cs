@@ -26,7 +26,7 @@ public sealed class CorrelationAnalysis
 
     public required string Model { get; init; }
 
-    /// <summary>The store's data spec (with its "(first N)").</summary>
+    /// <summary>The store's data as shown: the spec and its "(first N)" (<see cref="StoreMetadata.DataText"/>).</summary>
     public required string DataSpec { get; init; }
 
     public required int Samples { get; init; }
@@ -100,7 +100,7 @@ public sealed class CorrelationAnalysis
         var notes = new List<string>(s.Notes);
         var units = UnitDiscovery.Discover(s.Model, s.Data?.SampleShape);
         var records = store.All();
-        var baseline = records.FirstOrDefault(r => r.Key == StudyPlanner.BaselineKey)
+        var baseline = records.FirstOrDefault(r => r.Key == AblationKey.Baseline)
                        ?? throw new ArgumentException($"{store.Path}: the store has no baseline result, so drops cannot be computed; run `onnx-ablate sweep` into it first");
         var layers = new List<(Layer Layer, UnitDamage Damage, int Measured)>();
         foreach (var layer in LayerChoice.Resolve(units, s.Layers))
@@ -143,7 +143,7 @@ public sealed class CorrelationAnalysis
         {
             StorePath = store.Path,
             Model = s.Model.Source,
-            DataSpec = store.Metadata.DataSpec,
+            DataSpec = store.Metadata.DataText,
             Samples = store.Metadata.Samples,
             Baseline = baseline,
             Init = s.Init?.Source,
@@ -173,18 +173,18 @@ public sealed class CorrelationAnalysis
             var (layer, damage, _) = layers[i];
             List<string> Add(int[] order, string name)
             {
-                string study = StudyPlanner.CumulativeStudyName(layer.Name, name);
+                string study = StudyKey.Cumulative(layer.Name, name).Format();
                 var items = planner.Cumulative(layer, order, study).ToList();
                 plan.AddRange(items);
                 s.Store.RecordOrder(study, order);
                 return items.Select(x => x.Key).ToList();
             }
-            var random = seeds.Select(seed => (seed, Add(StudyPlanner.RandomOrder(layer.UnitCount, seed), $"random-s{seed}"))).ToList();
+            var random = seeds.Select(seed => (seed, Add(StudyPlanner.RandomOrder(layer.UnitCount, seed), StudyKey.RandomOrder(seed)))).ToList();
             (int[], List<string>)? impact = null;
             if (damage.AccuracyDrop.All(double.IsFinite))
             {
-                var order = StudyOrchestrator.ImpactOrder(damage.AccuracyDrop.ToArray());
-                impact = (order, Add(order, "impact"));
+                var order = Impacts.Order(damage.AccuracyDrop.ToArray());
+                impact = (order, Add(order, StudyKey.ImpactOrderName));
             }
             else notes.Add($"layer {layer.Name}: not every unit was measured alone, so there is no measured-impact order");
             var metricOrders = new List<(MetricValues, int[], List<string>)>();
@@ -193,7 +193,7 @@ public sealed class CorrelationAnalysis
                 var finite = m.Values.Where(double.IsFinite).ToList();
                 if (finite.Count < m.Values.Count || finite.Distinct().Count() < 2) continue; // NaN or constant: no order
                 var order = CumulativeOrder.By(m.Values, m.Direction);
-                metricOrders.Add((m, order, Add(order, "metric-" + m.Name)));
+                metricOrders.Add((m, order, Add(order, StudyKey.MetricOrder(m.Name))));
             }
             orders.Add((random, impact, metricOrders));
         }

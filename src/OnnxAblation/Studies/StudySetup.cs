@@ -36,7 +36,8 @@ internal static class StudySetup
         {
             ModelSha256 = model.Sha256(),
             ModelPath = model.Source,
-            DataSpec = data.Spec + (limit is int n ? $" (first {n})" : ""),
+            DataSpec = data.Spec,
+            DataLimit = limit,
             Samples = data.Count,
             Classes = data.ClassCount,
             ClassNames = data.ClassNames,

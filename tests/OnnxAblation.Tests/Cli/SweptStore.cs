@@ -4,7 +4,7 @@ namespace OnnxAblation.Tests.Cli;
 
 /// <summary>
 /// A single-unit sweep store of the MNIST MLP on 300 test digits (30 per class), made once for the correlate tests; the
-/// explicit --limit makes its data spec end in "(first 300)", which correlate must read back.
+/// explicit --limit is stored as its data limit (300), which correlate must read back.
 /// </summary>
 public sealed class SweptStore
 {

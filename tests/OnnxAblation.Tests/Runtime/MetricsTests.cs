@@ -55,6 +55,20 @@ public class BadInputTests
             ModelSession.Create(model, new InferenceOptions { Device = DeviceSpec.Parse("cuda:0") }, [784]));
         Assert.Contains("CUDA", e.Message);
         Assert.Contains("OnnxRuntimeGpu", e.Message);
+        Assert.Contains("Gpu.Linux", e.Message);
+        Assert.Contains("--device cpu", e.Message);
+    }
+
+    [Fact]
+    public void Cuda_diagnosis_names_the_libraries_this_machine_lacks()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string why = CudaDiagnosis.Describe();
+        // the CPU build has no CUDA provider library: the diagnosis says so instead of guessing
+        Assert.Contains("libonnxruntime_providers_cuda.so is not in this build's output", why);
+        bool driver = System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out IntPtr h);
+        if (driver) System.Runtime.InteropServices.NativeLibrary.Free(h);
+        else Assert.Contains("not found on this machine: libcuda.so.1", why);
     }
 
     [Fact]

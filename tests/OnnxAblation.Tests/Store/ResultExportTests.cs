@@ -84,7 +84,7 @@ public sealed class ResultExportTests : IDisposable
         using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
         var root = doc.RootElement;
 
-        Assert.Equal(["model", "model_sha256", "data", "samples", "classes", "class_names", "baseline", "ablations", "skipped"],
+        Assert.Equal(["model", "model_sha256", "data", "data_limit", "samples", "classes", "class_names", "baseline", "ablations", "skipped", "paths", "recovery", "orders"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal("/models/mlp.onnx", root.GetProperty("model").GetString());
         Assert.Equal(StoreTestData.Sha, root.GetProperty("model_sha256").GetString());

@@ -1,16 +1,14 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Data;
 using OnnxAblation.Onnx;
 
-namespace OnnxAblation.Cli.Commands;
+namespace OnnxAblation.Studies;
 
 /// <summary>
 /// The model and data a result store was made with, found from its metadata (or given on the command line) and
 /// checked against it: the model by sha256, the data by sample count and labels.
 /// </summary>
-internal static partial class StoreInputs
+public static class StoreInputs
 {
     /// <summary>
     /// Loads <paramref name="given"/>, or the store's model path (as recorded, then relative to the store's folder), and
@@ -36,30 +34,22 @@ internal static partial class StoreInputs
 
     /// <summary>
     /// Loads <paramref name="givenSpec"/>, or the store's data spec; the limit is <paramref name="givenLimit"/>, else the
-    /// store's "(first N)". When the data comes from the metadata and cannot be loaded, returns null with the reason.
+    /// store's data limit. When the data comes from the metadata and cannot be loaded, returns null with the reason.
     /// </summary>
     public static (Dataset? Data, string? Problem) Data(ResultStore store, string? givenSpec, int? givenLimit)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var (storedSpec, storedLimit) = ParseSpec(store.Metadata.DataSpec);
-        int? limit = givenLimit ?? storedLimit;
+        var meta = store.Metadata;
+        int? limit = givenLimit ?? meta.DataLimit;
         if (givenSpec is not null) return (DataSets.Load(givenSpec, limit), null);
         try
         {
-            return (DataSets.Load(storedSpec, limit), null);
+            return (DataSets.Load(meta.DataSpec, limit), null);
         }
         catch (DataFormatException e)
         {
-            return (null, $"the store's data '{store.Metadata.DataSpec}' cannot be loaded from here ({e.Message}); pass --data");
+            return (null, $"the store's data '{meta.DataText}' cannot be loaded from here ({e.Message}); pass --data");
         }
-    }
-
-    /// <summary>Splits a stored data spec "SPEC (first N)" into the spec and N.</summary>
-    public static (string Spec, int? Limit) ParseSpec(string stored)
-    {
-        ArgumentNullException.ThrowIfNull(stored);
-        var m = FirstN().Match(stored);
-        return m.Success ? (m.Groups[1].Value, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)) : (stored, null);
     }
 
     /// <summary>Refuses data whose sample count or labels differ from the store's.</summary>
@@ -70,12 +60,12 @@ internal static partial class StoreInputs
         ArgumentNullException.ThrowIfNull(data);
         var meta = store.Metadata;
         if (data.Count != meta.Samples)
-            throw new ArgumentException($"{store.Path}: the store's results are for {meta.Samples} samples of '{meta.DataSpec}', but data '{data.Spec}' has {data.Count}; pass the store's data (--data, --limit)");
+            throw new ArgumentException($"{store.Path}: the store's results are for {meta.Samples} samples of '{meta.DataText}', but data '{data.Spec}' has {data.Count}; pass the store's data (--data, --limit)");
         if (data.ClassCount != meta.Classes)
             throw new ArgumentException($"{store.Path}: the store's results have {meta.Classes} classes, data '{data.Spec}' has {data.ClassCount}");
         for (int i = 0; i < data.Count; i++)
             if (data.Labels[i] != meta.Labels[i])
-                throw new ArgumentException($"{store.Path}: data '{data.Spec}' is not the store's data '{meta.DataSpec}': sample {i} has label {data.Labels[i]} here and {meta.Labels[i]} in the store");
+                throw new ArgumentException($"{store.Path}: data '{data.Spec}' is not the store's data '{meta.DataText}': sample {i} has label {data.Labels[i]} here and {meta.Labels[i]} in the store");
     }
 
     private static IEnumerable<string> Candidates(ResultStore store, string recorded)
@@ -84,7 +74,4 @@ internal static partial class StoreInputs
         if (!Path.IsPathRooted(recorded) && Path.GetDirectoryName(store.Path) is { } dir)
             yield return Path.Combine(dir, recorded);
     }
-
-    [GeneratedRegex(@"^(.*) \(first ([0-9]+)\)$")]
-    private static partial Regex FirstN();
 }

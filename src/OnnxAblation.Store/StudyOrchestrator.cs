@@ -56,17 +56,17 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
         ArgumentNullException.ThrowIfNull(def);
         var plan = new List<PlannedAblation> { planner.Baseline() };
         plan.AddRange(planner.Singles(def.SingleLayers.Concat(def.PairLayers).Concat(def.CumulativeLayers).Concat(def.ClassTopLayers).Concat(def.AcrossLayers).Distinct().Select(l => units[l])));
-        plan.AddRange(def.Groups.Select(g => planner.Plan("group", g)));
+        plan.AddRange(def.Groups.Select(g => planner.Plan(StudyKey.Group.Format(), g)));
         foreach (var l in def.PairLayers) plan.AddRange(planner.Pairs(units[l]));
         plan.AddRange(planner.WholeLayers(def.WholeLayers.Select(l => units[l])));
         foreach (var l in def.CumulativeLayers)
             for (int s = 1; s <= def.CumulativeSeeds; s++)
-                plan.AddRange(planner.Cumulative(units[l], StudyPlanner.RandomOrder(units[l].UnitCount, s), StudyPlanner.CumulativeStudyName(l, $"random-s{s}")));
+                plan.AddRange(planner.Cumulative(units[l], StudyPlanner.RandomOrder(units[l].UnitCount, s), StudyKey.Cumulative(l, StudyKey.RandomOrder(s)).Format()));
         if (def.AcrossLayers.Count > 0)
         {
             var items = planner.AcrossItems(def.AcrossLayers);
             for (int s = 1; s <= def.CumulativeSeeds; s++)
-                plan.AddRange(planner.CumulativeAcross(StudyPlanner.RandomOrder(items.Count, s).Select(i => items[i]).ToList(), StudyPlanner.AcrossStudyName($"random-s{s}")));
+                plan.AddRange(planner.CumulativeAcross(StudyPlanner.RandomOrder(items.Count, s).Select(i => items[i]).ToList(), StudyKey.Across(StudyKey.RandomOrder(s)).Format()));
         }
         return plan;
     }
@@ -81,8 +81,8 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
         {
             var drops = SingleDrops(analysis, units[l], c: null);
             if (drops is null) return null;
-            string order = Impact == ImpactMeasure.Accuracy ? "impact" : "impact-" + Impacts.Name(Impact);
-            plan.AddRange(planner.Cumulative(units[l], ImpactOrder(drops), StudyPlanner.CumulativeStudyName(l, order)));
+            string order = StudyKey.ImpactOrder(Impact == ImpactMeasure.Accuracy ? null : Impacts.Name(Impact));
+            plan.AddRange(planner.Cumulative(units[l], Impacts.Order(drops), StudyKey.Cumulative(l, order).Format()));
         }
         if (def.AcrossLayers.Count > 0)
         {
@@ -96,11 +96,11 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
                 d.CopyTo(drops, at);
                 at += d.Length;
             }
-            string order = Impact == ImpactMeasure.Accuracy ? "impact" : "impact-" + Impacts.Name(Impact);
-            var byImpact = ImpactOrder(drops);
-            plan.AddRange(planner.CumulativeAcross(byImpact.Select(i => items[i]).ToList(), StudyPlanner.AcrossStudyName(order)));
+            string order = StudyKey.ImpactOrder(Impact == ImpactMeasure.Accuracy ? null : Impacts.Name(Impact));
+            var byImpact = Impacts.Order(drops);
+            plan.AddRange(planner.CumulativeAcross(byImpact.Select(i => items[i]).ToList(), StudyKey.Across(order).Format()));
             // Michel et al. 2019 prune the least important heads first: how many can go before accuracy falls
-            plan.AddRange(planner.CumulativeAcross(byImpact.Reverse().Select(i => items[i]).ToList(), StudyPlanner.AcrossStudyName("least-" + order)));
+            plan.AddRange(planner.CumulativeAcross(byImpact.Reverse().Select(i => items[i]).ToList(), StudyKey.Across(StudyKey.LeastFirst(order)).Format()));
         }
         foreach (var l in def.ClassTopLayers)
         {
@@ -109,25 +109,23 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
             {
                 var drops = SingleDrops(analysis, layer, c);
                 if (drops is null) return null;
-                var order = ImpactOrder(drops);
+                var order = Impacts.Order(drops);
                 foreach (int n in def.ClassTopN.Where(n => n < layer.UnitCount))
                 {
-                    plan.Add(planner.Plan(ClassTopStudy(l, c, "top", n), [new UnitSet(l, order.Take(n).ToArray())]));
-                    plan.Add(planner.Plan(ClassTopStudy(l, c, "bottom", n), [new UnitSet(l, order.Reverse().Take(n).ToArray())]));
+                    plan.Add(planner.Plan(StudyKey.ClassTop(l, c, n).Format(), [new UnitSet(l, order.Take(n).ToArray())]));
+                    plan.Add(planner.Plan(StudyKey.ClassBottom(l, c, n).Format(), [new UnitSet(l, order.Reverse().Take(n).ToArray())]));
                 }
             }
         }
         return plan;
     }
 
-    public static string ClassTopStudy(string layer, int c, string which, int n) => $"class-{which}:{layer}:c{c}:n{n}";
-
     /// <summary>Runs both phases; returns false if phase 2 had to wait (sharded run).</summary>
     public bool Run(StudyDefinition def, IProgress<(int Done, int Total)>? progress = null)
     {
         def = Feasible(def);
         var one = PhaseOne(def);
-        Planned = one.Count(p => p.Key != StudyPlanner.BaselineKey);
+        Planned = one.Count(p => p.Key != AblationKey.Baseline);
         runner.Run(one, progress);
         if (Sharded) return false;
         var two = PhaseTwo(def);
@@ -153,12 +151,5 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
                 throw new AblationException($"unit {u} of '{layer.Name}' has no {Impacts.Name(measure)} measurement in the store (written by an older version?); rerun its single-unit ablations into a new store");
         }
         return drops;
-    }
-
-    /// <summary>Units by decreasing drop; ties by unit index (deterministic).</summary>
-    public static int[] ImpactOrder(double[] drops)
-    {
-        ArgumentNullException.ThrowIfNull(drops);
-        return Enumerable.Range(0, drops.Length).OrderByDescending(u => drops[u]).ThenBy(u => u).ToArray();
     }
 }

@@ -29,8 +29,8 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         {
             if (!seen.Add(item.Key)) continue;
             // The baseline belongs to every shard: each shard's results are compared with it.
-            bool owned = item.Key == StudyPlanner.BaselineKey || shard is null || shard.Owns(ordinal);
-            if (item.Key != StudyPlanner.BaselineKey) ordinal++;
+            bool owned = item.Key == AblationKey.Baseline || shard is null || shard.Owns(ordinal);
+            if (item.Key != AblationKey.Baseline) ordinal++;
             if (owned) mine.Add(item);
         }
         var todo = mine.Where(p => !store.Contains(p.Key)).ToList();
@@ -50,8 +50,22 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
                 evaluated++;
                 progress?.Report((++done, mine.Count));
             });
+            RecordPaths();
         }
         return evaluated;
+    }
+
+    private readonly Dictionary<string, string> _recorded = new(StringComparer.Ordinal);
+
+    /// <summary>Stores which path evaluated each layer (new entries only); reports and exports show them.</summary>
+    private void RecordPaths()
+    {
+        foreach (var (layer, path) in evaluator.Paths)
+        {
+            if (_recorded.TryGetValue(layer, out var had) && had == path) continue;
+            store.RecordPath(layer, path);
+            _recorded[layer] = path;
+        }
     }
 
     private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds) => new()
@@ -59,7 +73,7 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         Key = item.Key,
         Study = item.Study,
         Units = item.Sets,
-        Mode = item.Key == StudyPlanner.BaselineKey ? "none" : mode,
+        Mode = item.Key == AblationKey.Baseline ? "none" : mode,
         Accuracy = r.Accuracy,
         ClassAccuracy = r.ClassAccuracy,
         MeanLoss = r.MeanLoss,

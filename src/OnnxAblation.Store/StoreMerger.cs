@@ -4,7 +4,8 @@ namespace OnnxAblation.Ablation.Sharding;
 
 /// <summary>
 /// Merges the result stores written by the shards of one run into one store holding the same keys and results
-/// as a single-machine run.
+/// as a single-machine run: every table (<see cref="StoreContents"/>: ablations, recovery curves, skipped layers,
+/// unit orders) is carried.
 /// </summary>
 public static class StoreMerger
 {
@@ -18,6 +19,8 @@ public static class StoreMerger
     /// otherwise a <see cref="StoreMismatchException"/> names the two files and the field.</item>
     /// <item>Records are deduplicated by key; a key stored with different results in two files is a
     /// <see cref="StoreConflictException"/> naming both files.</item>
+    /// <item>Recovery points are deduplicated by run and epoch, unit orders by study; one stored with different values
+    /// in two files is a <see cref="StoreConflictException"/> naming both. A skipped layer keeps the first file's reason.</item>
     /// <item>The baseline (key "baseline") must be in at least one store.</item>
     /// <item>Order: the baseline first, then per study (in order of first appearance) the shards' records
     /// interleaved round robin, which restores a single-machine run's order when the inputs are in shard order
@@ -49,22 +52,20 @@ public static class StoreMerger
                         $"cannot merge {first.Path} and {other.Path}: they belong to different runs ({d.Field} '{d.A}' vs '{d.B}')",
                         other.Path, d.Field, d.A, d.B);
 
-            var records = Collect(stores);
-            if (!records.Any(r => r.Key == ResultExport.BaselineKey))
+            var contents = stores.Select(s => (s.Path, Contents: s.Contents())).ToList();
+            var records = Collect(contents);
+            if (!records.Any(r => r.Key == AblationKey.Baseline))
                 throw new InvalidOperationException(
-                    $"none of the {stores.Count} stores to merge holds the baseline (key \"{ResultExport.BaselineKey}\"): " +
+                    $"none of the {stores.Count} stores to merge holds the baseline (key \"{AblationKey.Baseline}\"): " +
                     string.Join(", ", stores.Select(s => s.Path)));
+            var merged = new StoreContents(records, CollectRecovery(contents), contents.SelectMany(c => c.Contents.Skipped).DistinctBy(x => x.Layer).ToList(),
+                CollectOrders(contents),
+                // a layer some shard evaluated on the reference path is reported so, with that shard's reason
+                contents.SelectMany(c => c.Contents.Paths).OrderBy(x => x.Path.StartsWith("reference", StringComparison.Ordinal) ? 0 : 1).DistinctBy(x => x.Layer).ToList());
 
-            var skipped = stores.SelectMany(x => x.Skipped()).DistinctBy(x => x.Layer).ToList();
-            int count = File.Exists(output) && new FileInfo(output).Length > 0
-                ? MergeInto(output, first.Metadata, records)
-                : WriteNew(output, MergedMetadata(first.Metadata, stores.Count), records);
-            if (skipped.Count > 0)
-            {
-                using var merged = ResultStore.OpenExisting(output);
-                foreach (var (layer, reason) in skipped) merged.RecordSkipped(layer, reason);
-            }
-            return count;
+            return File.Exists(output) && new FileInfo(output).Length > 0
+                ? MergeInto(output, first.Metadata, merged)
+                : WriteNew(output, MergedMetadata(first.Metadata, stores.Count), merged);
         }
         finally
         {
@@ -85,7 +86,7 @@ public static class StoreMerger
     }
 
     /// <summary>All distinct records in merge order; conflicting duplicates are refused, naming both files.</summary>
-    private static List<AblationRecord> Collect(List<ResultStore> stores)
+    private static List<AblationRecord> Collect(List<(string Path, StoreContents Contents)> stores)
     {
         var seen = new Dictionary<string, (AblationRecord Record, string File)>(StringComparer.Ordinal);
         var studies = new List<string>();
@@ -93,7 +94,7 @@ public static class StoreMerger
         AblationRecord? baseline = null;
         for (int s = 0; s < stores.Count; s++)
         {
-            foreach (var r in stores[s].All())
+            foreach (var r in stores[s].Contents.Ablations)
             {
                 if (seen.TryGetValue(r.Key, out var prior))
                 {
@@ -104,7 +105,7 @@ public static class StoreMerger
                     continue;
                 }
                 seen.Add(r.Key, (r, stores[s].Path));
-                if (r.Key == ResultExport.BaselineKey)
+                if (r.Key == AblationKey.Baseline)
                 {
                     baseline = r;
                     continue;
@@ -132,6 +133,45 @@ public static class StoreMerger
         return ordered;
     }
 
+    /// <summary>Every distinct recovery point (by run and epoch, in run then epoch order); differing duplicates are refused, naming both files.</summary>
+    private static List<RecoveryPoint> CollectRecovery(List<(string Path, StoreContents Contents)> stores)
+    {
+        var seen = new Dictionary<(string Run, int Epoch), (RecoveryPoint Point, string File)>();
+        foreach (var (path, contents) in stores)
+            foreach (var p in contents.Recovery)
+            {
+                if (!seen.TryGetValue((p.Run, p.Epoch), out var prior))
+                {
+                    seen.Add((p.Run, p.Epoch), (p, path));
+                    continue;
+                }
+                if (RecoveryComparison.FirstDifference(prior.Point, p) is { } difference)
+                    throw new StoreConflictException(
+                        $"cannot merge: recovery run '{p.Run}' epoch {p.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)} has different results in {prior.File} and {path} ({difference})",
+                        p.Run);
+            }
+        return seen.Values.Select(v => v.Point).OrderBy(p => p.Run, StringComparer.Ordinal).ThenBy(p => p.Epoch).ToList();
+    }
+
+    /// <summary>Every recorded unit order by study; a study with two different orders is refused, naming both files.</summary>
+    private static List<(string Study, IReadOnlyList<int> Order)> CollectOrders(List<(string Path, StoreContents Contents)> stores)
+    {
+        var seen = new Dictionary<string, (IReadOnlyList<int> Order, string File)>(StringComparer.Ordinal);
+        var list = new List<(string, IReadOnlyList<int>)>();
+        foreach (var (path, contents) in stores)
+            foreach (var (study, order) in contents.Orders)
+            {
+                if (!seen.TryGetValue(study, out var prior))
+                {
+                    seen.Add(study, (order, path));
+                    list.Add((study, order));
+                }
+                else if (!prior.Order.SequenceEqual(order))
+                    throw new StoreConflictException($"cannot merge: study '{study}' has different unit orders in {prior.File} and {path}", study);
+            }
+        return list;
+    }
+
     private static StoreMetadata MergedMetadata(StoreMetadata first, int inputs)
     {
         var extra = first.Extra.Where(p => p.Key != ShardExtraKey).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
@@ -139,14 +179,14 @@ public static class StoreMerger
         return first with { Extra = extra };
     }
 
-    private static int MergeInto(string output, StoreMetadata meta, List<AblationRecord> records)
+    private static int MergeInto(string output, StoreMetadata meta, StoreContents contents)
     {
         using var store = ResultStore.Open(output, meta);
-        store.AddAll(records);
+        store.Import(contents);
         return store.Count;
     }
 
-    private static int WriteNew(string output, StoreMetadata meta, List<AblationRecord> records)
+    private static int WriteNew(string output, StoreMetadata meta, StoreContents contents)
     {
         string temp = output + ".merging-" + Guid.NewGuid().ToString("N")[..8];
         try
@@ -154,7 +194,7 @@ public static class StoreMerger
             int count;
             using (var store = ResultStore.Open(temp, meta))
             {
-                store.AddAll(records);
+                store.Import(contents);
                 count = store.Count;
             }
             File.Move(temp, output, overwrite: true);

@@ -10,11 +10,14 @@ namespace OnnxAblation.Ablation.Store;
 /// Writes a result store as JSON or CSV for other tools. Deltas and flips are relative to the record keyed
 /// "baseline", which must be stored. Ablations are listed in insertion order, the baseline excluded.
 /// <para>
+/// Every table of the store is exported: the ablations, the skipped layers, the evaluation paths, the recovery curves and the unit orders.
 /// JSON shape (snake_case keys; NaN and ±∞, which JSON cannot hold, are written as null):
-/// <c>{"model", "model_sha256", "data", "samples", "classes", "class_names": [K],
+/// <c>{"model", "model_sha256", "data" (spec and " (first N)"), "data_limit" (N or null), "samples", "classes", "class_names": [K],
 /// "baseline": {"accuracy", "class_accuracy": [K], "class_count": [K], "mean_loss"},
 /// "ablations": [{"layer", "units": [..], "mode", "study", "accuracy", "class_accuracy": [K], "delta_accuracy",
-/// "delta_class_accuracy": [K], "mean_loss", "class_mean_loss": [K], "flipped_to_wrong", "flipped_to_right"}]}</c>.
+/// "delta_class_accuracy": [K], "mean_loss", "class_mean_loss": [K], "flipped_to_wrong", "flipped_to_right"}],
+/// "skipped": [{"layer", "reason"}], "paths": [{"layer", "path": "fast"|"reference", "reason"?}], "recovery": [{"run", "damage", "epoch", "train_loss", "accuracy", "class_accuracy": [K],
+/// "test_loss", "seconds"}], "orders": [{"study", "units": [..]}]}</c>.
 /// An ablation over several layers has "layer" = the layer names joined by ";", "units" = their unit lists
 /// concatenated, and in addition "groups": [{"layer", "units"}].
 /// </para>
@@ -22,14 +25,16 @@ namespace OnnxAblation.Ablation.Store;
 /// CSV (RFC 4180, invariant culture, CRLF line ends, UTF-8): columns key, study, layer, units (space-separated;
 /// for several layers the groups are separated by ";" like the layer names), mode, accuracy, delta_accuracy,
 /// mean_loss, flipped_to_wrong, flipped_to_right, then class_acc_&lt;name&gt; for every class, then
-/// delta_class_&lt;name&gt; for every class. Non-finite values are written NaN, Infinity, -Infinity.
+/// delta_class_&lt;name&gt; for every class. Non-finite values are written NaN, Infinity, -Infinity. After the
+/// ablations: a row "skipped:LAYER" per skipped layer (the reason in the study column), a row "path:LAYER" per
+/// evaluated layer (its path and reason in the study column) and a row "order:STUDY" per
+/// recorded unit order (the study in the study column, the order in the units column). Recovery curves go to a second
+/// file next to it, <see cref="RecoveryCsvPath"/>: columns run, damage, epoch, train_loss, accuracy, test_loss,
+/// seconds, class_acc_&lt;name&gt; for every class.
 /// </para>
 /// </summary>
 public static class ResultExport
 {
-    /// <summary>Key of the baseline record that deltas and flips are computed against.</summary>
-    public const string BaselineKey = "baseline";
-
     private static readonly JsonWriterOptions WriterOptions = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // layer names like "/conv1/Conv+bias" stay readable
@@ -49,7 +54,9 @@ public static class ResultExport
         w.WriteStartObject();
         w.WriteString("model", meta.ModelPath);
         w.WriteString("model_sha256", meta.ModelSha256);
-        w.WriteString("data", meta.DataSpec);
+        w.WriteString("data", meta.DataText);
+        if (meta.DataLimit is int limit) w.WriteNumber("data_limit", limit);
+        else w.WriteNull("data_limit");
         w.WriteNumber("samples", meta.Samples);
         w.WriteNumber("classes", meta.Classes);
         w.WriteStartArray("class_names");
@@ -111,11 +118,75 @@ public static class ResultExport
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        w.WriteStartArray("paths");
+        foreach (var (layer, path) in store.Paths())
+        {
+            w.WriteStartObject();
+            w.WriteString("layer", layer);
+            w.WriteString("path", path.StartsWith("reference", StringComparison.Ordinal) ? "reference" : path);
+            if (path.StartsWith("reference: ", StringComparison.Ordinal)) w.WriteString("reason", path["reference: ".Length..]);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("recovery");
+        foreach (var p in store.RecoveryPoints())
+        {
+            w.WriteStartObject();
+            w.WriteString("run", p.Run);
+            w.WriteString("damage", p.Damage);
+            w.WriteNumber("epoch", p.Epoch);
+            Number(w, "train_loss", p.TrainLoss);
+            Number(w, "accuracy", p.Accuracy);
+            Numbers(w, "class_accuracy", p.ClassAccuracy);
+            Number(w, "test_loss", p.TestLoss);
+            Number(w, "seconds", p.Seconds);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("orders");
+        foreach (var (study, order) in store.Orders().OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            w.WriteStartObject();
+            w.WriteString("study", study);
+            w.WriteStartArray("units");
+            foreach (int u in order) w.WriteNumberValue(u);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         w.WriteEndObject();
         w.Flush();
     }
 
-    public static void ToCsv(ResultStore store, string path) => WriteFile(path, s => ToCsv(store, s));
+    /// <summary>Writes the CSV to <paramref name="path"/> and, when the store has recovery curves, <see cref="RecoveryCsvPath"/>.</summary>
+    public static void ToCsv(ResultStore store, string path)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        WriteFile(path, s => ToCsv(store, s));
+        if (store.RecoveryPoints().Count > 0) WriteFile(RecoveryCsvPath(path), s => RecoveryToCsv(store, s));
+    }
+
+    /// <summary>Where <see cref="ToCsv(ResultStore, string)"/> writes the recovery curves: "X.csv" → "X.recovery.csv".</summary>
+    public static string RecoveryCsvPath(string csvPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(csvPath);
+        string full = Path.GetFullPath(csvPath);
+        return Path.Combine(Path.GetDirectoryName(full) ?? "", Path.GetFileNameWithoutExtension(full) + ".recovery.csv");
+    }
+
+    /// <summary>The recovery table as CSV: run, damage, epoch, train_loss, accuracy, test_loss, seconds, class_acc_&lt;name&gt;….</summary>
+    public static void RecoveryToCsv(ResultStore store, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(stream);
+        using var w = new StreamWriter(stream, Utf8NoBom, bufferSize: 1 << 16, leaveOpen: true) { NewLine = "\r\n" };
+        var header = new List<string> { "run", "damage", "epoch", "train_loss", "accuracy", "test_loss", "seconds" };
+        header.AddRange(store.Metadata.ClassNames.Select(n => "class_acc_" + n));
+        WriteRow(w, header);
+        foreach (var p in store.RecoveryPoints())
+            WriteRow(w, [p.Run, p.Damage, I(p.Epoch), D(p.TrainLoss), D(p.Accuracy), D(p.TestLoss), D(p.Seconds), .. p.ClassAccuracy.Select(D)]);
+        w.Flush();
+    }
 
     public static void ToCsv(ResultStore store, Stream stream)
     {
@@ -161,6 +232,22 @@ public static class ResultExport
             row.AddRange(Enumerable.Repeat("", header.Count - row.Count));
             WriteRow(w, row);
         }
+        // Evaluation paths: key "path:LAYER", the path (and reason) in the study column, the layer.
+        foreach (var (layer, path) in store.Paths())
+        {
+            row.Clear();
+            row.AddRange(["path:" + layer, "path: " + path, layer]);
+            row.AddRange(Enumerable.Repeat("", header.Count - row.Count));
+            WriteRow(w, row);
+        }
+        // Unit orders of cumulative studies: key "order:STUDY", the study, no layer, the order in the units column.
+        foreach (var (study, order) in store.Orders().OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            row.Clear();
+            row.AddRange(["order:" + study, study, "", string.Join(" ", order.Select(I))]);
+            row.AddRange(Enumerable.Repeat("", header.Count - row.Count));
+            WriteRow(w, row);
+        }
         w.Flush();
     }
 
@@ -190,11 +277,11 @@ public static class ResultExport
     private static (AblationRecord Baseline, List<AblationRecord> Ablations) Split(ResultStore store)
     {
         var all = store.All();
-        var baseline = all.FirstOrDefault(r => r.Key == BaselineKey)
+        var baseline = all.FirstOrDefault(r => r.Key == AblationKey.Baseline)
             ?? throw new InvalidOperationException(
-                $"{store.Path}: no baseline record (key \"{BaselineKey}\") in the store; deltas and flips need it. " +
+                $"{store.Path}: no baseline record (key \"{AblationKey.Baseline}\") in the store; deltas and flips need it. " +
                 "Run the baseline evaluation into this store first.");
-        return (baseline, all.Where(r => r.Key != BaselineKey).ToList());
+        return (baseline, all.Where(r => r.Key != AblationKey.Baseline).ToList());
     }
 
     private static string LayerText(AblationRecord r) => string.Join(";", r.Units.Select(u => u.Layer));

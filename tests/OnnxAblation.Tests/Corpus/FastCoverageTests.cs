@@ -1,0 +1,47 @@
+using OnnxAblation.Ablation.Evaluation;
+using OnnxAblation.Ablation.Modes;
+using OnnxAblation.Ablation.Store;
+using OnnxAblation.Ablation.Units;
+using OnnxAblation.Onnx;
+using OnnxAblation.Runtime;
+using Xunit.Abstractions;
+
+namespace OnnxAblation.Tests.Corpus;
+
+/// <summary>
+/// Layers of real exports whose cut is crossed by int64 shape arithmetic (torchvision's channel shuffle:
+/// Shape → Gather → Div → Reshape; the ViT's class token and head split) take the fast path: the shape arithmetic is
+/// recomputed after the cut from the float tensors it comes from. Same predictions as the reference path.
+/// </summary>
+public class FastCoverageTests(ITestOutputHelper output)
+{
+    private static readonly InferenceOptions Options = new() { Threads = 2, BatchSize = 64 };
+
+    [Theory]
+    [InlineData("shufflenet_v2_x0_5-distinct-default.onnx", "/stage3/stage3.0/branch2/branch2.5/Conv")]
+    [InlineData("shufflenet_v2_x0_5-distinct-default.onnx", "/stage2/stage2.1/branch2/branch2.0/Conv")]
+    [InlineData("vit-distinct-default.onnx", "/encoder/layers/encoder_layer_0/mlp/mlp.0/MatMul")]
+    public void Shape_arithmetic_crossing_the_cut_is_recomputed_and_the_layer_runs_fast(string file, string layerName)
+    {
+        using var doc = TorchvisionCorpus.LoadOracle();
+        var model = OnnxModel.Load(Path.Combine(TorchvisionCorpus.Directory, file));
+        var data = TorchvisionCorpus.LoadData(doc.RootElement).Take(64);
+        var units = UnitDiscovery.Discover(model, data.SampleShape);
+        var layer = units[layerName];
+        IReadOnlyList<IReadOnlyList<UnitSet>> ablations = [.. Enumerable.Range(0, Math.Min(6, layer.UnitCount)).Select(u => (IReadOnlyList<UnitSet>)[new UnitSet(layer.Name, [u])])];
+        var reference = new EvaluationResult[ablations.Count];
+        var fast = new EvaluationResult[ablations.Count];
+        using (var r = new ReferenceEvaluator(units, data, ModeSpec.ZeroIn, Options)) r.Evaluate(ablations, (i, x) => reference[i] = x);
+        using (var f = new FastEvaluator(units, data, ModeSpec.ZeroIn, Options))
+        {
+            f.Evaluate(ablations, (i, x) => fast[i] = x);
+            Assert.True(f.FastCount == ablations.Count, $"{file} {layerName}: {f.FastCount} of {ablations.Count} fast; {string.Join("; ", f.Notes)}");
+        }
+        for (int i = 0; i < ablations.Count; i++)
+        {
+            Assert.Equal(reference[i].Predicted, fast[i].Predicted);
+            Assert.Equal(reference[i].MeanLoss, fast[i].MeanLoss, 4);
+        }
+        output.WriteLine($"{file} {layerName}: {ablations.Count} ablations on the fast path equal the reference path");
+    }
+}
