@@ -1,6 +1,6 @@
 using System.Globalization;
 using Google.Protobuf;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAblation.Onnx;
 
@@ -64,7 +64,7 @@ internal static class ExternalData
         using var fs = new FileStream(dataPath, FileMode.Create, FileAccess.Write);
         foreach (var t in AllTensors(copy.Graph))
         {
-            if (!t.HasRawData || t.RawData.Length < options.ExternalDataThresholdBytes) continue;
+            if (!t.HasRawData() || t.RawData.Length < options.ExternalDataThresholdBytes) continue;
             long pad = (4096 - fs.Position % 4096) % 4096; // page-align like onnx.external_data_helper's convention
             if (pad > 0) fs.Write(new byte[pad]);
             long offset = fs.Position;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAblation.Onnx;
 
@@ -56,7 +56,7 @@ public sealed class OnnxModel
         ExternalData.LoadAll(proto, baseDirectory, source);
         foreach (var init in proto.Graph.Initializer)
         {
-            if (TensorCodec.IsSupported(init.DataType) && init.HasRawData)
+            if (TensorCodec.IsSupported(init.DataType) && init.HasRawData())
             {
                 long want = TensorCodec.ElementCount(init);
                 // size check catches truncated tensors early, with a clear message

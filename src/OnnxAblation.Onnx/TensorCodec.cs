@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAblation.Onnx;
 
@@ -67,7 +67,7 @@ public static class TensorCodec
         if (tensor.DataLocation == TensorProto.Types.DataLocation.External)
             throw new OnnxFormatException($"tensor '{tensor.Name}' is stored as external data that was not loaded (load the model from its file path)");
 
-        if (tensor.HasRawData)
+        if (tensor.HasRawData())
         {
             ReadOnlySpan<byte> raw = tensor.RawData.Span;
             if (raw.Length != count * ElementSize(type))
@@ -220,7 +220,7 @@ public static class TensorCodec
         var r = new long[n];
         if (tensor.DataType == Int64)
         {
-            if (tensor.HasRawData) MemoryMarshal.Cast<byte, long>(tensor.RawData.Span)[..n].CopyTo(r);
+            if (tensor.HasRawData()) MemoryMarshal.Cast<byte, long>(tensor.RawData.Span)[..n].CopyTo(r);
             else for (int i = 0; i < n; i++) r[i] = tensor.Int64Data[i];
             return r;
         }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAblation.Recovery;
 

@@ -1,4 +1,4 @@
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;

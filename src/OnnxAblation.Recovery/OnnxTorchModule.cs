@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

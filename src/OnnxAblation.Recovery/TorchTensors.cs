@@ -1,5 +1,5 @@
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -95,7 +95,7 @@ internal static class TorchTensors
     {
         int n = checked((int)TensorCodec.ElementCount(t));
         var r = new long[n];
-        if (t.HasRawData)
+        if (t.HasRawData())
         {
             var raw = t.RawData.Span;
             for (int i = 0; i < n; i++) r[i] = System.Buffers.Binary.BinaryPrimitives.ReadInt16LittleEndian(raw[(2 * i)..]);
@@ -108,7 +108,7 @@ internal static class TorchTensors
     {
         int n = checked((int)TensorCodec.ElementCount(t));
         var r = new long[n];
-        if (t.HasRawData) for (int i = 0; i < n; i++) r[i] = t.RawData[i] != 0 ? 1 : 0;
+        if (t.HasRawData()) for (int i = 0; i < n; i++) r[i] = t.RawData[i] != 0 ? 1 : 0;
         else for (int i = 0; i < n; i++) r[i] = t.Int32Data[i] != 0 ? 1 : 0;
         return r;
     }

@@ -2,7 +2,7 @@ using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Ops;
 using OnnxAblation.Ablation.Units;
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAblation.Recovery;
 

@@ -1,5 +1,5 @@
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 using TorchSharp;
 
 namespace OnnxAblation.Recovery.Tests;

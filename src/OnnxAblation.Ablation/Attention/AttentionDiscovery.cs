@@ -1,7 +1,7 @@
 using OnnxAblation.Ablation.Ops;
 using OnnxAblation.Ablation.Units;
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAblation.Ablation.Attention;
 

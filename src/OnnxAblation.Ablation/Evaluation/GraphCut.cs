@@ -1,6 +1,6 @@
 using OnnxAblation.Ablation.Units;
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 using OnnxAblation.Runtime;
 
 namespace OnnxAblation.Ablation.Evaluation;

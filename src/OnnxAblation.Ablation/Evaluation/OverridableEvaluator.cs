@@ -3,7 +3,7 @@ using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Units;
 using OnnxAblation.Data;
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 using OnnxAblation.Runtime;
 
 namespace OnnxAblation.Ablation.Evaluation;

@@ -1,4 +1,4 @@
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAblation.Ablation.Ops;
 

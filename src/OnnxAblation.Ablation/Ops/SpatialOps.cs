@@ -1,5 +1,5 @@
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAblation.Ablation.Ops;
 

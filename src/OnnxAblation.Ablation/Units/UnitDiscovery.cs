@@ -1,6 +1,6 @@
 using OnnxAblation.Ablation.Ops;
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAblation.Ablation.Units;
 

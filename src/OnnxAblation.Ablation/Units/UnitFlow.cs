@@ -23,7 +23,7 @@ internal sealed class UnitFlow(GraphIndex graph, IReadOnlyDictionary<int, Layer>
     /// <summary>The op type and node where following stopped first (with <see cref="Problem"/>).</summary>
     public (string OpType, string Node)? StoppedAt { get; private set; }
 
-    private Onnx.Proto.NodeProto? _current;
+    private global::Onnx.NodeProto? _current;
 
     public bool ReachesOutput { get; private set; }
 

@@ -8,7 +8,7 @@ using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Units;
 using OnnxAblation.Data;
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 using OnnxAblation.Runtime;
 using Spectre.Console;
 

@@ -2,7 +2,7 @@ using OnnxAblation.Ablation.Modes;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Units;
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 using OnnxAblation.Tests.Support;
 
 namespace OnnxAblation.Tests.Graphs;

@@ -98,9 +98,9 @@ public class SharedAndAliasedTensorTests
         b.Node("MatMul", [a, b.Node("Identity", [b.Init("w2", [6, 4], Values(24, 6))], name: "w2_alias")], output: "y", name: "fc2");
         var m = b.Build();
         var constant = m.Graph.Node.Single(n => n.Name == "bias_const");
-        constant.Attribute.Add(new OnnxAblation.Onnx.Proto.AttributeProto
+        constant.Attribute.Add(new global::Onnx.AttributeProto
         {
-            Name = "value", Type = OnnxAblation.Onnx.Proto.AttributeProto.Types.AttributeType.Tensor,
+            Name = "value", Type = global::Onnx.AttributeProto.Types.AttributeType.Tensor,
             T = TensorCodec.Create("bias_value", [6], Values(6, 7)),
         });
         return m;

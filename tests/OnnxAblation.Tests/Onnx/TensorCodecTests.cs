@@ -1,5 +1,5 @@
 using OnnxAblation.Onnx;
-using OnnxAblation.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAblation.Tests.Onnx;
 
@@ -15,7 +15,7 @@ public class TensorCodecTests
     public void Float_types_round_trip_through_raw_data(TensorProto.Types.DataType type)
     {
         var t = TensorCodec.Create("w", [2, 3], Values, (int)type);
-        Assert.True(t.HasRawData);
+        Assert.True(t.HasRawData());
         Assert.Equal(Values, TensorCodec.ToFloats(t)); // all values are exact in every one of these types
     }
 
