@@ -61,6 +61,34 @@ internal static class DataFiles
     }
 
     /// <summary>True when the stream has no more bytes (used to reject trailing garbage).</summary>
+    /// <summary>
+    /// Reads the <paramref name="count"/> bytes a header announced, growing the buffer as the data arrives (from 1 MiB,
+    /// doubling): a crafted header that announces more than the file holds costs at most twice the bytes really there,
+    /// then a clear error, never an allocation of the announced size.
+    /// </summary>
+    public static byte[] ReadAnnounced(Stream stream, int count, string path, string what)
+    {
+        var buffer = new byte[Math.Min(count, 1 << 20)];
+        int done = 0;
+        while (done < count)
+        {
+            if (done == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(count, 2L * buffer.Length));
+            int read;
+            try
+            {
+                read = stream.Read(buffer, done, buffer.Length - done);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new DataFormatException($"'{path}': corrupt gzip data while reading {what}: {e.Message}", e);
+            }
+            if (read == 0)
+                throw new DataFormatException($"'{path}': file is truncated: its header announces {count} bytes of {what}, the file holds only {done}");
+            done += read;
+        }
+        return buffer;
+    }
+
     public static bool AtEnd(Stream stream)
     {
         Span<byte> one = stackalloc byte[1];

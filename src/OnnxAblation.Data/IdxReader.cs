@@ -69,8 +69,7 @@ internal static class IdxReader
             DataFiles.ReadExactly(s, header, path, "IDX label header");
             CheckMagic(path, BinaryPrimitives.ReadInt32BigEndian(header), LabelsMagic, "labels (uint8, 1-D)");
             int count = ReadDim(header[4..], path, "label count");
-            var labels = new byte[count];
-            DataFiles.ReadExactly(s, labels, path, $"{count} labels");
+            var labels = DataFiles.ReadAnnounced(s, count, path, $"{count} labels");
             if (!DataFiles.AtEnd(s))
                 throw new DataFormatException($"'{path}': unexpected bytes after the {count} labels the header announces");
             return labels;
@@ -99,13 +98,18 @@ internal static class IdxReader
             if (rows == 0 || cols == 0)
                 throw new DataFormatException($"'{path}': images of size {rows}×{cols}");
             int size = checked(rows * cols);
-            var features = new float[checked((long)n * size)];
+            long total = checked((long)n * size);
+            if (total > Array.MaxLength)
+                throw new DataFormatException($"'{path}': {n} images of {rows}×{cols} ({total} pixels) are more than one array holds; use ?limit=N or fewer images");
+            // grown as pixels arrive (doubling): a header announcing more images than the file holds costs at most twice
+            // the bytes really there before the truncation error, never the announced size
+            var features = new float[Math.Min(total, 1L << 22)];
             var chunk = new byte[Math.Max(size, 1 << 20) / size * size];
-            long total = (long)n * size;
             for (long done = 0; done < total;)
             {
                 int take = (int)Math.Min(chunk.Length, total - done);
                 DataFiles.ReadExactly(s, chunk.AsSpan(0, take), path, $"pixel data at offset {16 + done} ({n} images of {rows}×{cols} = {total} bytes announced)");
+                if (done + take > features.Length) Array.Resize(ref features, (int)Math.Min(total, Math.Max(done + take, 2L * features.Length)));
                 Span<float> dst = features.AsSpan((int)done, take);
                 for (int i = 0; i < take; i++) dst[i] = ByteToUnit[chunk[i]];
                 done += take;

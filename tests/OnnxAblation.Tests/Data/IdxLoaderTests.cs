@@ -127,6 +127,34 @@ public sealed class IdxLoaderTests
     }
 
     [Fact]
+    public void Headers_announcing_more_than_the_file_holds_are_refused_without_allocating_the_announced_size()
+    {
+        using var tmp = new TempDir();
+        // labels: a 8-byte header announcing 2^31 - 1 labels, followed by 10
+        var header = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, 0x00000801);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), int.MaxValue);
+        File.WriteAllBytes(tmp.File("big-labels-idx1-ubyte"), [.. header, .. new byte[10]]);
+        DataFixtures.WriteIdxImages(tmp.File("big-images-idx3-ubyte"), 0x00000803, 1, 28, 28, new byte[784]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DataFormatException>(() => DataSets.Load("idx:" + tmp.File("big")));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("big-labels-idx1-ubyte", e.Message, StringComparison.Ordinal);
+        Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
+        Assert.True(allocated < 16 << 20, $"allocated {allocated} bytes for a file of 18 bytes");
+
+        // images: 1,000,000 labels, and an image header announcing 1,000,000 images of 28×28 (3 GB as floats) with 10 there
+        DataFixtures.WriteIdxLabels(tmp.File("many-labels-idx1-ubyte"), new byte[1_000_000]);
+        DataFixtures.WriteIdxImages(tmp.File("many-images-idx3-ubyte"), 0x00000803, 1_000_000, 28, 28, new byte[784 * 10]);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        e = Assert.Throws<DataFormatException>(() => DataSets.Load("idx:" + tmp.File("many")));
+        allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("many-images-idx3-ubyte", e.Message, StringComparison.Ordinal);
+        Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
+        Assert.True(allocated < 64 << 20, $"allocated {allocated} bytes for a file of {16 + 7840} bytes announcing 784,000,000 pixels");
+    }
+
+    [Fact]
     public void CountMismatchIsReported()
     {
         using var tmp = new TempDir();
