@@ -66,13 +66,40 @@ public sealed record MemoryBudget
         return new MemoryBudget((long)(v * unit), $"--memory {text}");
     }
 
-    /// <summary>Half of the memory the kernel says is available (MemAvailable in /proc/meminfo), or of what .NET sees elsewhere.</summary>
+    /// <summary>
+    /// Half of the memory the kernel says is available (MemAvailable in /proc/meminfo), or of what .NET sees elsewhere;
+    /// under an address-space limit (<c>ulimit -v</c>), at most half of the address space still unmapped.
+    /// </summary>
     public static MemoryBudget FromMachine()
     {
         long? available = MemAvailable();
         long total = available ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         string what = available is null ? "of the memory .NET sees" : "of MemAvailable";
+        if (Runtime.MemoryLimits.AddressSpaceBytes() is long limit && PeakMemory.VirtualBytes() is long mapped && limit - mapped < total)
+        {
+            total = Math.Max(0, limit - mapped);
+            what = "of the address space left under ulimit -v";
+        }
         return new MemoryBudget(Math.Max(MinimumBytes, total / 2), $"half {what} ({Format(total)})");
+    }
+
+    /// <summary>Address space a study needs beyond what the runtimes have mapped at start-up (threads, JIT, ONNX Runtime's arenas).</summary>
+    public const long MinimumHeadroomBytes = 768L << 20;
+
+    /// <summary>
+    /// Under an address-space limit (<c>ulimit -v</c>), refuses to start (an <see cref="InsufficientMemoryException"/>
+    /// saying what to do) when less than <see cref="MinimumHeadroomBytes"/> is left unmapped: the .NET runtime reserves
+    /// address space in proportion to the limit, and what is left decides whether threads and tensors can be made at all;
+    /// failing later would be a native abort, not an error.
+    /// </summary>
+    public static void EnsureHeadroom()
+    {
+        if (Runtime.MemoryLimits.AddressSpaceBytes() is not long limit || PeakMemory.VirtualBytes() is not long mapped) return;
+        long left = limit - mapped;
+        if (left >= MinimumHeadroomBytes) return;
+        throw new InsufficientMemoryException(
+            $"the address-space limit (ulimit -v) is {limit >> 20} MB and only {Math.Max(0, left) >> 20} MB of it is left after the .NET runtime's start-up "
+            + $"reservations; a study needs at least {MinimumHeadroomBytes >> 20} MB more (on this machine ulimit -v 8G leaves about 1.5 GB)");
     }
 
     /// <summary>The fast path's sizes from this budget, where <paramref name="fast"/> leaves them open.</summary>

@@ -8,6 +8,9 @@ public static class PeakMemory
     /// <summary>VmHWM in bytes, or null where /proc/self/status has none.</summary>
     public static long? Bytes() => Field("VmHWM:");
 
+    /// <summary>VmSize in bytes (address space mapped now), or null.</summary>
+    public static long? VirtualBytes() => Field("VmSize:");
+
     /// <summary>VmRSS in bytes (resident now), or null.</summary>
     public static long? ResidentBytes() => Field("VmRSS:");
 

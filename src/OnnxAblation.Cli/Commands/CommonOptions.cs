@@ -43,6 +43,7 @@ internal sealed class CommonOptions
     public MemoryBudget Budget(ParseResult r)
     {
         if (_budget is not null) return _budget;
+        MemoryBudget.EnsureHeadroom();
         _budget = r.GetValue(Memory) is { } text ? MemoryBudget.Parse(text) : MemoryBudget.FromMachine();
         Console.Error.WriteLine(_budget.Describe());
         return _budget;

@@ -46,6 +46,15 @@ internal static class Run
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
+        catch (OutOfMemoryException e)
+        {
+            // ONNX Runtime's allocation failures arrive as InsufficientMemoryException (with the limit in force);
+            // .NET's own as OutOfMemoryException. Results are committed one by one, so what finished is stored.
+            string what = e is InsufficientMemoryException ? e.Message : "the .NET runtime could not allocate memory" + Runtime.MemoryLimits.AddressSpace();
+            Console.Error.WriteLine($"error: out of memory: {what}. Every result finished so far is stored: give a smaller --memory budget or --batch-size, "
+                                    + "or raise the limit (ulimit -v, the container's memory), and run the same command again to resume");
+            return 3;
+        }
     }
 
     /// <summary>A progress bar with ETA around <paramref name="work"/>; plain lines when output is not a terminal.</summary>
