@@ -110,7 +110,7 @@ public class StoreFaultTests
     }
 
     [SkippableFact]
-    public void A_store_on_a_read_only_file_system_is_refused_with_what_to_do_and_exports_still_work_after_copying()
+    public void A_store_on_a_read_only_file_system_is_refused_with_what_to_do_and_a_copy_on_a_writable_disk_resumes()
     {
         using var disk = Tmpfs.Mount(16 << 20);
         string store = Path.Combine(disk.Path, "s.db");
