@@ -23,6 +23,10 @@ internal static class ExternalData
     }
 
     /// <summary>Reads every external tensor into raw_data, so the model is self-contained in memory.</summary>
+    private static long Integer(string text, string key, string tensor, string source) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v
+            : throw new OnnxFormatException($"{source}: tensor '{tensor}' has external-data {key} '{text}', not a non-negative integer");
+
     internal static void LoadAll(ModelProto model, string? baseDirectory, string source)
     {
         foreach (var t in AllTensors(model.Graph))
@@ -38,9 +42,9 @@ internal static class ExternalData
             string path = Path.Combine(baseDirectory, location);
             if (!File.Exists(path))
                 throw new OnnxFormatException($"{source}: tensor '{t.Name}' needs external data file '{path}', which does not exist");
-            long offset = kv.TryGetValue("offset", out var o) ? long.Parse(o, CultureInfo.InvariantCulture) : 0;
+            long offset = kv.TryGetValue("offset", out var o) ? Integer(o, "offset", t.Name, source) : 0;
             long fileLength = new FileInfo(path).Length;
-            long length = kv.TryGetValue("length", out var l) ? long.Parse(l, CultureInfo.InvariantCulture) : fileLength - offset;
+            long length = kv.TryGetValue("length", out var l) ? Integer(l, "length", t.Name, source) : fileLength - offset;
             if (offset < 0 || length < 0 || offset + length > fileLength)
                 throw new OnnxFormatException($"{source}: tensor '{t.Name}' external data (offset {offset}, length {length}) runs past the end of '{path}' ({fileLength} bytes): truncated file?");
             var bytes = new byte[length];
