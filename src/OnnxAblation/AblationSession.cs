@@ -129,25 +129,7 @@ public sealed class AblationSession
         var ctx = OpenStudy(request);
         try
         {
-            var heads = ctx.Units.HeadLayers.Select(x => x.Name).ToList();
-            if ((request.Heads || request.Blocks) && heads.Count == 0)
-                throw new ArgumentException($"{Model.Source}: no attention heads were found (see `onnx-ablate inspect`: its notes say why an attention was not recognised)");
-            var named = request.Layers?.Select(n => ctx.Units[n].Name).ToList();
-            var hidden = request.Heads ? [.. heads, .. (named ?? []).Except(heads)] : named ?? ctx.Units.HiddenLayers.Select(x => x.Name).ToList();
-            var pairs = request.PairLayers is { } p ? p.Select(n => ctx.Units[n].Name).ToList() : hidden.Take(1).ToList();
-            var across = request.AcrossLayers?.Select(n => ctx.Units[n].Name).ToList() ?? (request.Heads ? heads : []);
-            var whole = request.Blocks ? [.. hidden, .. ctx.Units.Blocks.Select(b => b.Layer).Except(hidden)] : hidden;
-            var def = new StudyDefinition
-            {
-                SingleLayers = hidden,
-                PairLayers = pairs,
-                WholeLayers = whole,
-                CumulativeLayers = hidden,
-                AcrossLayers = across,
-                CumulativeSeeds = request.CumulativeSeeds,
-                ClassTopLayers = hidden,
-                ClassTopN = request.ClassTopN,
-            };
+            var def = Define(ctx.Units, request);
             return Run(ctx, def, request, "study", request.Layers is not null || request.PairLayers is { Count: > 0 } || request.Heads, progress, cancellation);
         }
         catch
@@ -155,6 +137,45 @@ public sealed class AblationSession
             ctx.Dispose();
             throw;
         }
+    }
+
+    /// <summary>What <see cref="Study"/> ablates for <paramref name="request"/>: the layers of each part of the study.</summary>
+    private StudyDefinition Define(ModelUnits units, StudyRequest request)
+    {
+        var heads = units.HeadLayers.Select(x => x.Name).ToList();
+        if ((request.Heads || request.Blocks) && heads.Count == 0)
+            throw new ArgumentException($"{Model.Source}: no attention heads were found (see `onnx-ablate inspect`: its notes say why an attention was not recognised)");
+        var named = request.Layers?.Select(n => units[n].Name).ToList();
+        var hidden = request.Heads ? [.. heads, .. (named ?? []).Except(heads)] : named ?? units.HiddenLayers.Select(x => x.Name).ToList();
+        var pairs = request.PairLayers is { } p ? p.Select(n => units[n].Name).ToList() : hidden.Take(1).ToList();
+        var across = request.AcrossLayers?.Select(n => units[n].Name).ToList() ?? (request.Heads ? heads : []);
+        var whole = request.Blocks ? [.. hidden, .. units.Blocks.Select(b => b.Layer).Except(hidden)] : hidden;
+        return new StudyDefinition
+        {
+            SingleLayers = hidden,
+            PairLayers = pairs,
+            WholeLayers = whole,
+            CumulativeLayers = hidden,
+            AcrossLayers = across,
+            CumulativeSeeds = request.CumulativeSeeds,
+            ClassTopLayers = hidden,
+            ClassTopN = request.ClassTopN,
+        };
+    }
+
+    /// <summary>
+    /// What <see cref="Study"/> would cost, before any ablation runs: the ablations (phase 1 and 2), the FLOPs of the fast
+    /// and the reference path, the expected time on this machine from a short calibration run (each layer's first
+    /// ablation and a batch of its singles on a slice of the data), the memory, the store's size and the shards that
+    /// bring it under <paramref name="wallTime"/>. Nothing is written to the request's store.
+    /// </summary>
+    public StudyPlan Plan(StudyRequest request, TimeSpan? wallTime = null, int calibrationSamples = 64,
+        IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var data = RequireData("a plan");
+        var def = Define(Units, request);
+        return StudyCostModel.Estimate(this, data, def, request, wallTime, calibrationSamples, new StageProgress(progress, "calibrating", cancellation));
     }
 
     /// <summary>Per-unit weight metrics with the Mann-Whitney test against <paramref name="init"/> (null: PyTorch's default init), and activation metrics with data.</summary>
