@@ -29,6 +29,7 @@ internal static class ExternalData
 
     internal static void LoadAll(ModelProto model, string? baseDirectory, string source)
     {
+        RefuseOverLimit(model, baseDirectory, source);
         foreach (var t in AllTensors(model.Graph))
         {
             if (t.DataLocation != TensorProto.Types.DataLocation.External) continue;
@@ -57,6 +58,32 @@ internal static class ExternalData
             t.ExternalData.Clear();
             t.ClearDataLocation();
         }
+    }
+
+    /// <summary>
+    /// The engine holds a model as one protobuf message, which cannot exceed 2 GB once its external data are read in: such
+    /// a model is refused before any of its data is read, with its size, instead of failing deep inside (or after reading
+    /// gigabytes).
+    /// </summary>
+    private static void RefuseOverLimit(ModelProto model, string? baseDirectory, string source)
+    {
+        if (baseDirectory is null) return;
+        long external = 0;
+        foreach (var t in AllTensors(model.Graph))
+        {
+            if (t.DataLocation != TensorProto.Types.DataLocation.External) continue;
+            var kv = t.ExternalData.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+            if (!kv.TryGetValue("location", out var location) || string.IsNullOrEmpty(location)) continue; // LoadAll names the problem
+            if (kv.TryGetValue("length", out var l) && long.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out long length))
+                external += length;
+            else if (!Path.IsPathRooted(location) && File.Exists(Path.Combine(baseDirectory, location)))
+                external += new FileInfo(Path.Combine(baseDirectory, location)).Length;
+        }
+        long total = external + model.CalculateSize();
+        if (total > OnnxSaveOptions.InlineLimitBytes)
+            throw new OnnxFormatException(string.Create(CultureInfo.InvariantCulture,
+                $"{source}: the model holds {total / 1e9:F2} GB with its external data ({external / 1e9:F2} GB); models over 2 GB are not supported yet: ") +
+                "the engine holds a model as one protobuf message, which cannot exceed 2 GB. Export the part of the network you study (e.g. up to the layers of interest), or the weights as float16, to stay under 2 GB");
     }
 
     /// <summary>Moves tensors above the threshold into one side file; returns the model to serialise (a copy).</summary>
