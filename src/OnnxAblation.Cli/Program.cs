@@ -13,7 +13,7 @@ internal static class Program
         foreach (var c in new[]
                  {
                      InspectCommand.Create(), EvalCommand.Create(), AblateCommand.Create(), SweepCommand.Create(),
-                     StudyCommand.Create(), MergeCommand.Create(), ExportCommand.Create(), BenchCommand.Create(), RecoverCommand.Create(),
+                     StudyCommand.Create(), PlanCommand.Create(), MergeCommand.Create(), ExportCommand.Create(), BenchCommand.Create(), RecoverCommand.Create(),
                      ImportanceCommand.Create(), CorrelateCommand.Create(), CompareCommand.Create(), ReportCommand.Create(),
                  })
             root.Subcommands.Add(c);

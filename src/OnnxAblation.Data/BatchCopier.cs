@@ -8,7 +8,7 @@ public static class BatchCopier
 {
     /// <summary>
     /// Writes samples [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>) into
-    /// <paramref name="destination"/> (at least count × SampleSize values) in <paramref name="layout"/>. Allocates nothing.
+    /// <paramref name="destination"/> (at least count × SampleSize values) in <paramref name="layout"/>. Allocates nothing (a streamed set reads through pooled buffers).
     /// </summary>
     /// <exception cref="DataFormatException">Nhwc was asked for samples that are not [C,H,W].</exception>
     public static void Copy(Dataset data, int start, int count, TensorLayout layout, Span<float> destination)
@@ -20,12 +20,11 @@ public static class BatchCopier
         int total = count * size;
         if (destination.Length < total)
             throw new ArgumentException($"destination holds {destination.Length} values; {count} samples of {size} need {total}", nameof(destination));
-        ReadOnlySpan<float> source = data.Features.AsSpan(start * size, total);
         switch (layout)
         {
             case TensorLayout.Flat:
             case TensorLayout.Nchw:
-                source.CopyTo(destination);
+                data.CopySamples(start, count, destination);
                 return;
             case TensorLayout.Nhwc:
                 if (data.SampleShape.Length != 3)
@@ -33,8 +32,26 @@ public static class BatchCopier
                         $"{data.Spec}: NHWC layout needs [C,H,W] samples, but the sample shape is [{string.Join(",", data.SampleShape)}]");
                 int channels = data.SampleShape[0];
                 int plane = data.SampleShape[1] * data.SampleShape[2];
-                for (int s = 0; s < count; s++)
-                    ToChannelsLast(source.Slice(s * size, size), destination.Slice(s * size, size), channels, plane);
+                if (!data.IsStreamed)
+                {
+                    ReadOnlySpan<float> source = data.Features.AsSpan(start * size, total);
+                    for (int s = 0; s < count; s++)
+                        ToChannelsLast(source.Slice(s * size, size), destination.Slice(s * size, size), channels, plane);
+                    return;
+                }
+                float[] sample = System.Buffers.ArrayPool<float>.Shared.Rent(size);
+                try
+                {
+                    for (int s = 0; s < count; s++)
+                    {
+                        data.CopySamples(start + s, 1, sample);
+                        ToChannelsLast(sample.AsSpan(0, size), destination.Slice(s * size, size), channels, plane);
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<float>.Shared.Return(sample);
+                }
                 return;
             default:
                 throw new ArgumentOutOfRangeException(nameof(layout), layout, "unknown tensor layout");

@@ -7,6 +7,10 @@ internal static class ClassNaming
     public static readonly string[] FashionMnist =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
+    /// <summary>Most classes a data set may have: per-class results for more are not readable, and a corrupt label
+    /// (a huge index) must not make one name per index up to it.</summary>
+    public const int MaxClasses = 1 << 16;
+
     /// <summary>
     /// <paramref name="option"/> is the <c>classes=</c> value or null. When <paramref name="countFixed"/>, a given
     /// list must have exactly <paramref name="classCount"/> names; otherwise (count inferred as max label + 1)
@@ -14,6 +18,10 @@ internal static class ClassNaming
     /// </summary>
     public static IReadOnlyList<string> Resolve(string? option, int classCount, bool countFixed, IReadOnlyList<string>? formatNames, string source)
     {
+        // A label of int.MaxValue makes max + 1 wrap to a negative count.
+        if (classCount > MaxClasses || classCount < 0)
+            throw new DataFormatException($"{source}: the labels go up to {(classCount < 0 ? int.MaxValue : classCount - 1L)}: labels must be class indices 0..K-1 "
+                                          + $"with K at most {MaxClasses:N0} (one class per index is made); are these really the labels?");
         if (option is null)
             return formatNames ?? Enumerable.Range(0, classCount).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         string[] names = option.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase)

@@ -97,14 +97,17 @@ internal static class IdxReader
                 throw new DataFormatException($"'{path}' has {count} images but '{labelsPath}' has {labelCount} labels");
             if (rows == 0 || cols == 0)
                 throw new DataFormatException($"'{path}': images of size {rows}×{cols}");
-            int size = checked(rows * cols);
-            long total = checked((long)n * size);
+            long image = (long)rows * cols;
+            if (image > Array.MaxLength)
+                throw new DataFormatException($"'{path}': images of {rows}×{cols} pixels are larger than one array holds: not an image file?");
+            int size = (int)image;
+            long total = (long)n * size;
             if (total > Array.MaxLength)
                 throw new DataFormatException($"'{path}': {n} images of {rows}×{cols} ({total} pixels) are more than one array holds; use ?limit=N or fewer images");
             // grown as pixels arrive (doubling): a header announcing more images than the file holds costs at most twice
             // the bytes really there before the truncation error, never the announced size
             var features = new float[Math.Min(total, 1L << 22)];
-            var chunk = new byte[Math.Max(size, 1 << 20) / size * size];
+            var chunk = new byte[Math.Min(total, 1 << 20)]; // whatever an image's announced size
             for (long done = 0; done < total;)
             {
                 int take = (int)Math.Min(chunk.Length, total - done);

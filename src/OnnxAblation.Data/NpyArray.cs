@@ -15,14 +15,7 @@ internal static class NpyArray
             long rows = header.Shape[0];
             long perRow = header.Shape.Skip(1).Aggregate(1L, (a, b) => checked(a * b));
             long take = Math.Min(rows, maxRows) * perRow;
-            int item = header.Descr[1..] switch
-            {
-                "f4" => 4,
-                "f8" => 8,
-                "u1" => 1,
-                _ => throw new DataFormatException(
-                    $"'{path}': unsupported input dtype '{header.Descr}'; supported: float32 (<f4), float64 (<f8), uint8 (|u1)"),
-            };
+            int item = ItemSize(path, header);
             CheckSize(path, header, stream, item);
             var values = new float[checked((int)take)];
             var chunk = new byte[(1 << 20) / item * item];
@@ -48,6 +41,28 @@ internal static class NpyArray
             return (values, header.Shape);
         });
     }
+
+    /// <summary>Shape, bytes per value and data offset of an inputs file (checked as <see cref="ReadFloats"/> checks it), without reading the data.</summary>
+    public static (long[] Shape, int ItemSize, long DataOffset) Describe(string path)
+    {
+        return Read(path, (header, stream) =>
+        {
+            if (header.Shape.Length == 0)
+                throw new DataFormatException($"'{path}': inputs are a 0-d array (shape ()); the first axis must be the sample axis");
+            int item = ItemSize(path, header);
+            CheckSize(path, header, stream, item);
+            return (header.Shape, item, (long)header.DataOffset);
+        });
+    }
+
+    private static int ItemSize(string path, NpyHeader header) => header.Descr[1..] switch
+    {
+        "f4" => 4,
+        "f8" => 8,
+        "u1" => 1,
+        _ => throw new DataFormatException(
+            $"'{path}': unsupported input dtype '{header.Descr}'; supported: float32 (<f4), float64 (<f8), uint8 (|u1)"),
+    };
 
     /// <summary>Labels: any integer dtype, shape (N,) or (N, 1); values must fit in int32 and be non-negative.</summary>
     public static int[] ReadLabels(string path)

@@ -66,6 +66,19 @@ internal sealed class NpyHeader
         return Parse(text, path, preamble + headerLength);
     }
 
+    /// <summary>The header as shown in one-line errors: control characters escaped, at most 200 characters.</summary>
+    private static string Shown(string text)
+    {
+        var sb = new StringBuilder();
+        foreach (char c in text.Trim())
+        {
+            if (sb.Length >= 200) { sb.Append('…'); break; }
+            if (char.IsControl(c)) sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
     private static NpyHeader Parse(string text, string path, int dataOffset)
     {
         Dictionary<string, object> dict;
@@ -75,16 +88,16 @@ internal sealed class NpyHeader
         }
         catch (FormatException e)
         {
-            throw new DataFormatException($"'{path}': bad .npy header {text.Trim()}: {e.Message}", e);
+            throw new DataFormatException($"'{path}': bad .npy header {Shown(text)}: {e.Message}", e);
         }
         if (!dict.TryGetValue("descr", out object? d))
-            throw new DataFormatException($"'{path}': bad .npy header (no 'descr' key): {text.Trim()}");
+            throw new DataFormatException($"'{path}': bad .npy header (no 'descr' key): {Shown(text)}");
         if (d is not string descr)
             throw new DataFormatException($"'{path}': structured dtypes are not supported (descr is {DescribeValue(d)}); save a plain numeric array");
         if (!dict.TryGetValue("fortran_order", out object? f) || f is not bool fortran)
-            throw new DataFormatException($"'{path}': bad .npy header (no boolean 'fortran_order' key): {text.Trim()}");
+            throw new DataFormatException($"'{path}': bad .npy header (no boolean 'fortran_order' key): {Shown(text)}");
         if (!dict.TryGetValue("shape", out object? s) || s is not List<object> items || items.Any(i => i is not long l || l < 0))
-            throw new DataFormatException($"'{path}': bad .npy header (no 'shape' tuple of non-negative integers): {text.Trim()}");
+            throw new DataFormatException($"'{path}': bad .npy header (no 'shape' tuple of non-negative integers): {Shown(text)}");
         return new NpyHeader(descr, fortran, items.Select(i => (long)i).ToArray(), dataOffset);
     }
 

@@ -8,6 +8,8 @@ namespace OnnxAblation.Data;
 /// <param name="ClassCountFixed">True when the format fixes the class count (then a <c>classes=</c> list must match it exactly).</param>
 /// <param name="ClassNames">Names given by the format itself (sub-folder names), or null for "0".."K-1".</param>
 /// <param name="Labelled">False for inputs without labels (labels are then all 0 until a model supplies its own predictions).</param>
+/// <param name="Streamed">For an .npy file too large for its share of the memory budget: where its samples are (then
+/// <paramref name="Features"/> is empty and the transform is applied on every read).</param>
 internal sealed record RawData(
     float[] Features,
     int[] Labels,
@@ -15,4 +17,5 @@ internal sealed record RawData(
     int ClassCount,
     bool ClassCountFixed,
     IReadOnlyList<string>? ClassNames = null,
-    bool Labelled = true);
+    bool Labelled = true,
+    NpyStream? Streamed = null);

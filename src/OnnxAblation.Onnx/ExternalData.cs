@@ -23,8 +23,13 @@ internal static class ExternalData
     }
 
     /// <summary>Reads every external tensor into raw_data, so the model is self-contained in memory.</summary>
+    private static long Integer(string text, string key, string tensor, string source) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v
+            : throw new OnnxFormatException($"{source}: tensor '{tensor}' has external-data {key} '{text}', not a non-negative integer");
+
     internal static void LoadAll(ModelProto model, string? baseDirectory, string source)
     {
+        RefuseOverLimit(model, baseDirectory, source);
         foreach (var t in AllTensors(model.Graph))
         {
             if (t.DataLocation != TensorProto.Types.DataLocation.External) continue;
@@ -38,9 +43,9 @@ internal static class ExternalData
             string path = Path.Combine(baseDirectory, location);
             if (!File.Exists(path))
                 throw new OnnxFormatException($"{source}: tensor '{t.Name}' needs external data file '{path}', which does not exist");
-            long offset = kv.TryGetValue("offset", out var o) ? long.Parse(o, CultureInfo.InvariantCulture) : 0;
+            long offset = kv.TryGetValue("offset", out var o) ? Integer(o, "offset", t.Name, source) : 0;
             long fileLength = new FileInfo(path).Length;
-            long length = kv.TryGetValue("length", out var l) ? long.Parse(l, CultureInfo.InvariantCulture) : fileLength - offset;
+            long length = kv.TryGetValue("length", out var l) ? Integer(l, "length", t.Name, source) : fileLength - offset;
             if (offset < 0 || length < 0 || offset + length > fileLength)
                 throw new OnnxFormatException($"{source}: tensor '{t.Name}' external data (offset {offset}, length {length}) runs past the end of '{path}' ({fileLength} bytes): truncated file?");
             var bytes = new byte[length];
@@ -53,6 +58,32 @@ internal static class ExternalData
             t.ExternalData.Clear();
             t.ClearDataLocation();
         }
+    }
+
+    /// <summary>
+    /// The engine holds a model as one protobuf message, which cannot exceed 2 GB once its external data are read in: such
+    /// a model is refused before any of its data is read, with its size, instead of failing deep inside (or after reading
+    /// gigabytes).
+    /// </summary>
+    private static void RefuseOverLimit(ModelProto model, string? baseDirectory, string source)
+    {
+        if (baseDirectory is null) return;
+        long external = 0;
+        foreach (var t in AllTensors(model.Graph))
+        {
+            if (t.DataLocation != TensorProto.Types.DataLocation.External) continue;
+            var kv = t.ExternalData.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+            if (!kv.TryGetValue("location", out var location) || string.IsNullOrEmpty(location)) continue; // LoadAll names the problem
+            if (kv.TryGetValue("length", out var l) && long.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out long length))
+                external += length;
+            else if (!Path.IsPathRooted(location) && File.Exists(Path.Combine(baseDirectory, location)))
+                external += new FileInfo(Path.Combine(baseDirectory, location)).Length;
+        }
+        long total = external + model.CalculateSize();
+        if (total > OnnxSaveOptions.InlineLimitBytes)
+            throw new OnnxFormatException(string.Create(CultureInfo.InvariantCulture,
+                $"{source}: the model holds {total / 1e9:F2} GB with its external data ({external / 1e9:F2} GB); models over 2 GB are not supported yet: ") +
+                "the engine holds a model as one protobuf message, which cannot exceed 2 GB. Export the part of the network you study (e.g. up to the layers of interest), or the weights as float16, to stay under 2 GB");
     }
 
     /// <summary>Moves tensors above the threshold into one side file; returns the model to serialise (a copy).</summary>

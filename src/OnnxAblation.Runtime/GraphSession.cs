@@ -40,7 +40,7 @@ public sealed class GraphSession : IDisposable
     public void Run(GraphBinding binding)
     {
         ArgumentNullException.ThrowIfNull(binding);
-        _session.Run(_runOptions, binding.InputNames, binding.Inputs, binding.OutputNames, binding.Outputs);
+        MemoryExhausted.Guard(() => _session.Run(_runOptions, binding.InputNames, binding.Inputs, binding.OutputNames, binding.Outputs), "a run of the fast path's cut graph");
     }
 
     /// <summary>A tensor in the memory of this session's execution provider (CUDA device memory on a CUDA session).</summary>

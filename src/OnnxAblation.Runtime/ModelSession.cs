@@ -122,7 +122,7 @@ public sealed class ModelSession : IDisposable
     public ReadOnlySpan<float> Run(int count)
     {
         var b = Bind(count);
-        _session.Run(_runOptions, _inputNames, b.Inputs, _outputNames, b.Outputs);
+        MemoryExhausted.Guard(() => _session.Run(_runOptions, _inputNames, b.Inputs, _outputNames, b.Outputs), $"a run of {count} samples");
         return b.Output.AsSpan(0, count * OutputSize);
     }
 

@@ -13,8 +13,9 @@ namespace OnnxAblation.Ablation.Store;
 /// killed process (SIGKILL, OOM killer, job time limit) loses at most the ablation being evaluated and leaves a store
 /// that reopens intact; a rerun resumes by skipping keys already <see cref="Contains">contained</see>.
 /// </para>
-/// <para>Thread-safe: calls are serialised on one connection. Several processes may share a file (SQLite locking),
-/// but shards normally write separate files that <see cref="Sharding.StoreMerger"/> merges.</para>
+/// <para>Thread-safe: calls are serialised on one connection. One process at a time writes a store (<see cref="Open"/>
+/// holds <see cref="StoreLock"/>; a second writer is refused); readers (<see cref="OpenExisting"/>) may look on.
+/// Shards write separate files that <see cref="Sharding.StoreMerger"/> merges.</para>
 /// </summary>
 public sealed class ResultStore : IDisposable
 {
@@ -23,11 +24,13 @@ public sealed class ResultStore : IDisposable
     public static int SchemaVersion => StoreSchema.Version;
 
     private readonly SqliteConnection _connection;
+    private readonly StoreLock? _writer;
     private readonly Lock _gate = new();
     private bool _disposed;
 
-    private ResultStore(string path, SqliteConnection connection, StoreMetadata metadata)
+    private ResultStore(string path, SqliteConnection connection, StoreMetadata metadata, StoreLock? writer = null)
     {
+        _writer = writer;
         Path = path;
         _connection = connection;
         Metadata = metadata;
@@ -59,7 +62,17 @@ public sealed class ResultStore : IDisposable
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         bool existed = File.Exists(full) && new FileInfo(full).Length > 0;
 
-        var connection = StoreSql.Connect(full, SqliteOpenMode.ReadWriteCreate);
+        var writer = StoreLock.Acquire(full);
+        SqliteConnection connection;
+        try
+        {
+            connection = StoreSql.Connect(full, SqliteOpenMode.ReadWriteCreate);
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
         try
         {
             var stored = StoreSql.Opening(full, () =>
@@ -79,17 +92,18 @@ public sealed class ResultStore : IDisposable
                 tx.Commit();
                 return m;
             });
-            if (stored is null) return new ResultStore(full, connection, meta);
+            if (stored is null) return new ResultStore(full, connection, meta, writer);
             if (existed) StoreSql.QuickCheck(connection, full);
             if (MetadataComparison.FirstDifference(stored, meta) is { } d)
                 throw new StoreMismatchException(
                     $"{full}: this result store belongs to another run: its {d.Field} is '{d.A}' but this run has '{d.B}'. " +
                     "Use another store file (or delete this one to start over).", full, d.Field, d.A, d.B);
-            return new ResultStore(full, connection, stored);
+            return new ResultStore(full, connection, stored, writer);
         }
         catch
         {
             connection.Dispose();
+            writer.Dispose();
             throw;
         }
     }
@@ -316,6 +330,7 @@ public sealed class ResultStore : IDisposable
             _disposed = true;
             // With pooling off, closing the last connection checkpoints the WAL into the main file and deletes it.
             _connection.Dispose();
+            _writer?.Dispose();
         }
     }
 

@@ -202,7 +202,7 @@ public static class StoreMerger
         }
         finally
         {
-            foreach (string f in new[] { temp, temp + "-wal", temp + "-shm" })
+            foreach (string f in new[] { temp, temp + "-wal", temp + "-shm", temp + ".lock" })
                 if (File.Exists(f)) File.Delete(f);
         }
     }

@@ -94,7 +94,14 @@ internal static class StoreSql
         {
             if (ex.SqliteErrorCode is 11 or 26) // SQLITE_CORRUPT, SQLITE_NOTADB
                 throw new StoreFormatException($"{path}: result store is damaged ({what}: {ex.Message})", ex);
-            throw new IOException($"{path}: result store: cannot {what}: {ex.Message}", ex);
+            string todo = ex.SqliteErrorCode switch
+            {
+                13 => ": the disk holding it is full. Every result committed before is kept: free space there (or copy the store to a disk with room and point --store at it) and run the same command again to resume",
+                8 => ": it cannot be written (read-only file or file system). Copy it to a writable place and point --store at the copy to resume",
+                10 => ": the file system reported an I/O error. Every result committed before is kept: check the disk, then run the same command again to resume",
+                _ => "",
+            };
+            throw new IOException($"{path}: result store: cannot {what}{todo} ({ex.Message})", ex);
         }
     }
 

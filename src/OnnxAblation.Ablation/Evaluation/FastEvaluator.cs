@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OnnxAblation.Ablation.Modes;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Units;
@@ -21,12 +22,19 @@ public sealed class FastEvaluator : IAblationEvaluator
     private readonly InferenceOptions _options;
     private readonly ReferenceEvaluator _reference;
     private readonly OutputKind _kind;
-    private readonly Dictionary<string, ILayerRunner[]?> _runners = new(StringComparer.Ordinal);
     private readonly List<string> _notes = new();
+    private readonly Dictionary<string, LayerPlan?> _plans = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ILayerRunner[]> _live = new(StringComparer.Ordinal);
+    private readonly List<string> _recent = new();
+    private readonly Dictionary<string, ProfileClock> _clocks = new(StringComparer.Ordinal);
+    private (string Layer, GraphCut Cut)? _spare;
     private FlopCounter? _flops;
     private CacheBudget? _cacheBudgetField;
 
-    private CacheBudget SharedBudget => _cacheBudgetField ??= new CacheBudget(Fast.PrefixCacheBytes);
+    private CacheBudget SharedBudget => _cacheBudgetField ??= new CacheBudget(Fast.PrefixCache);
+
+    /// <summary>How a layer's ablations run: rows (K × samples) per suffix run, K, workers, and the memory its sessions are estimated to hold.</summary>
+    private sealed record LayerPlan(int Rows, int K, int Workers, long Footprint);
 
     public FastEvaluator(ModelUnits units, Dataset data, ModeSpec mode, InferenceOptions options, UnitMeans? means = null, FastOptions? fast = null)
     {
@@ -62,6 +70,10 @@ public sealed class FastEvaluator : IAblationEvaluator
     /// <summary>Per layer: "fast", or "reference: WHY".</summary>
     public IReadOnlyDictionary<string, string> Paths => _paths;
 
+    /// <summary>Where the fast path's time went, per layer evaluated on it so far (stopwatches in the workers).</summary>
+    public IReadOnlyList<LayerProfile> Profile =>
+        _clocks.Select(kv => kv.Value.Snapshot(kv.Key, _plans[kv.Key]!.Workers, _plans[kv.Key]!.Rows, _plans[kv.Key]!.K)).ToList();
+
     public void Evaluate(IReadOnlyList<IReadOnlyList<UnitSet>> ablations, Action<int, EvaluationResult> onResult)
     {
         ArgumentNullException.ThrowIfNull(ablations);
@@ -91,7 +103,9 @@ public sealed class FastEvaluator : IAblationEvaluator
         {
             // Workers share the layer's ablations; each has its own sessions and buffers. Results reach the caller
             // one at a time (the store is not written concurrently).
-            var workers = _runners[layer]!;
+            var workers = Workers(layer);
+            var clock = _clocks[layer];
+            long began = Stopwatch.GetTimestamp();
             int per = (indices.Count + workers.Length - 1) / workers.Length;
             try
             {
@@ -102,7 +116,12 @@ public sealed class FastEvaluator : IAblationEvaluator
                     var mine = indices.Skip(from).Take(count).ToList();
                     workers[w].Evaluate(mine.Select(i => ablations[i][0].Units).ToList(), (j, r) =>
                     {
-                        lock (gate) onResult(mine[j], r);
+                        lock (gate)
+                        {
+                            long t = Stopwatch.GetTimestamp();
+                            onResult(mine[j], r);
+                            clock.Add(ProfilePart.Store, t);
+                        }
                     });
                 });
             }
@@ -110,6 +129,7 @@ public sealed class FastEvaluator : IAblationEvaluator
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             }
+            clock.AddWall(Stopwatch.GetTimestamp() - began, indices.Count);
             FastCount += indices.Count;
         }
         // --require-fast: what the fast path could do is done (and stored by the caller); then the refusal
@@ -124,7 +144,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         var layer = _units[sets[0].Layer];
         if (!_mode.Mode.FastMaskableOn(layer))
             return Reference(layer.Name, $"mode {_mode.Mode.Key} is not a mask of the unit tensor on this layer; zero-in is");
-        if (Runner(layer.Name) is null) return Reference(layer.Name, _cutReasons[layer.Name]);
+        if (Plan(layer.Name) is null) return Reference(layer.Name, _cutReasons[layer.Name]);
         _paths.TryAdd(layer.Name, "fast");
         return true;
     }
@@ -141,35 +161,85 @@ public sealed class FastEvaluator : IAblationEvaluator
         return false;
     }
 
-    private ILayerRunner[]? Runner(string layerName)
+    /// <summary>
+    /// How <paramref name="layerName"/>'s ablations run, or null (reason noted) when the graph cannot be cut after it.
+    /// Rows per run come from the suffix's work (16–64 rows), cut to what <see cref="FastOptions.ActivationBytes"/>
+    /// holds by the per-sample tensor estimate.
+    /// </summary>
+    private LayerPlan? Plan(string layerName)
     {
-        if (_runners.TryGetValue(layerName, out var r)) return r;
+        if (_plans.TryGetValue(layerName, out var known)) return known;
         var layer = _units[layerName];
         _flops ??= new FlopCounter(_units, _data.SampleShape);
         double flopPerRow = Math.Max(1, 2 * _flops.SuffixMacs(layer));
+        // Small convolutions scale poorly over ONNX Runtime's intra-op threads; independent workers with one
+        // thread each keep every core busy (measured by `onnx-ablate bench`). One device: one worker.
+        int workers = Math.Max(1, Fast.Workers ?? (_options.Device.IsCuda ? 1 : _options.Threads));
         int rows = Fast.RowsPerRun ?? (int)Math.Clamp(Fast.TargetFlopPerRun / flopPerRow, 16, 64);
+        long perRow = 0;
+        if (MemoryEstimate.CutBytesPerSample(_units, layer) is (long prefixBytes, long suffixBytes))
+        {
+            // a worker's arenas hold a prefix run over (at most) `rows` samples and a suffix run over `rows` rows
+            perRow = prefixBytes + suffixBytes + (long)_data.SampleSize * sizeof(float);
+            if (Fast.ActivationBytes is long activations)
+                rows = (int)Math.Clamp(activations / workers / Math.Max(1, perRow), 1, rows);
+        }
         int k = Math.Max(1, Fast.AblationsPerRun ?? Math.Clamp(rows / Math.Max(1, _data.Count), 1, 16));
         var cut = GraphCut.TryCreate(_units, layer, k, _data.SampleShape, out string? reason);
         if (cut is null)
         {
             _cutReasons[layerName] = reason ?? "the graph cannot be cut after it";
-            return _runners[layerName] = null;
+            return _plans[layerName] = null;
         }
-        // Small convolutions scale poorly over ONNX Runtime's intra-op threads; independent workers with one
-        // thread each keep every core busy (measured by `onnx-ablate bench`). One device: one worker.
-        int workers = Math.Max(1, Fast.Workers ?? (_options.Device.IsCuda ? 1 : _options.Threads));
-        var perWorker = _options with { Threads = Math.Max(1, _options.Threads / workers) };
+        _spare = (layerName, cut);
+        // the cut's two models hold the weights once, each worker's sessions twice (initializers and pre-packed copies)
+        long footprint = MemoryEstimate.WeightBytes(_units.Model) * (1 + 2L * workers) + workers * (long)rows * perRow;
+        _clocks[layerName] = new ProfileClock();
+        return _plans[layerName] = new LayerPlan(rows, k, workers, footprint);
+    }
+
+    /// <summary>
+    /// The workers of a layer that <see cref="Plan"/> accepted: kept between calls while <see cref="FastOptions.SessionBytes"/>
+    /// holds them; when a new layer's would not fit, the least recently used layers' are closed first.
+    /// </summary>
+    private ILayerRunner[] Workers(string layerName)
+    {
+        if (_live.TryGetValue(layerName, out var live))
+        {
+            _recent.Remove(layerName);
+            _recent.Add(layerName);
+            return live;
+        }
+        var plan = _plans[layerName]!;
+        if (Fast.SessionBytes is long limit)
+            while (_recent.Count > 0 && _recent.Sum(l => _plans[l]!.Footprint) + plan.Footprint > limit) Close(_recent[0]);
+        var cut = _spare is { } spare && spare.Layer == layerName ? spare.Cut
+            : GraphCut.TryCreate(_units, _units[layerName], plan.K, _data.SampleShape, out _)
+              ?? throw new AblationException($"{layerName}: the graph could be cut after it once but not again");
+        _spare = null;
+        var perWorker = _options with { Threads = Math.Max(1, _options.Threads / plan.Workers) };
+        var fast = Fast with { OutputBudgetBytes = Math.Max(1, Fast.OutputBudget / plan.Workers) };
         bool resident = Fast.DeviceResident ?? _options.Device.IsCuda;
-        return _runners[layerName] = Enumerable.Range(0, workers).Select(ILayerRunner (_) => resident
-            ? new ResidentLayerRunner(cut, _data, perWorker, Fast, rows, _kind, SharedBudget, _reference.IntactOutputs, _reference.OutputWidth)
-            : new LayerRunner(cut, _data, perWorker, Fast, rows, _kind, SharedBudget, _reference.IntactOutputs, _reference.OutputWidth)).ToArray();
+        var clock = _clocks[layerName];
+        live = Enumerable.Range(0, plan.Workers).Select(ILayerRunner (_) => resident
+            ? new ResidentLayerRunner(cut, _data, perWorker, fast, plan.Rows, _kind, SharedBudget, _reference.IntactOutputs, _reference.OutputWidth, clock)
+            : new LayerRunner(cut, _data, perWorker, fast, plan.Rows, _kind, SharedBudget, _reference.IntactOutputs, _reference.OutputWidth, clock)).ToArray();
+        _live[layerName] = live;
+        _recent.Add(layerName);
+        return live;
+    }
+
+    /// <summary>Closes a layer's sessions and gives its prefix cache back to the budget.</summary>
+    private void Close(string layerName)
+    {
+        foreach (var r in _live[layerName]) r.Dispose();
+        _live.Remove(layerName);
+        _recent.Remove(layerName);
     }
 
     public void Dispose()
     {
-        foreach (var workers in _runners.Values)
-            foreach (var r in workers ?? []) r.Dispose();
-        _runners.Clear();
+        foreach (var layer in _live.Keys.ToList()) Close(layer);
         _reference.Dispose();
     }
 
@@ -211,11 +281,13 @@ public sealed class FastEvaluator : IAblationEvaluator
         private bool _cacheRefused;
         private int _calls;
         private readonly CacheBudget _budget;
+        private readonly ProfileClock _clock;
 
         private readonly float[] _intact;
 
-        public LayerRunner(GraphCut cut, Dataset data, InferenceOptions options, FastOptions fast, int rowsPerRun, OutputKind kind, CacheBudget budget, float[] intact, int width)
+        public LayerRunner(GraphCut cut, Dataset data, InferenceOptions options, FastOptions fast, int rowsPerRun, OutputKind kind, CacheBudget budget, float[] intact, int width, ProfileClock clock)
         {
+            _clock = clock;
             _intact = intact;
             _budget = budget;
             _rowsPerRun = rowsPerRun;
@@ -286,7 +358,7 @@ public sealed class FastEvaluator : IAblationEvaluator
             int chunk = Math.Max(1, Math.Min(n, _rowsPerRun / k));
             // Ablations per group: their outputs for every sample are kept until the group is scored.
             long perAblation = (long)n * _width * sizeof(float);
-            int group = (int)Math.Clamp(_fast.OutputBudgetBytes / perAblation / k * k, k, Math.Max(k, ablations.Count));
+            int group = (int)Math.Clamp(_fast.OutputBudget / perAblation / k * k, k, Math.Max(k, ablations.Count));
             for (int g0 = 0; g0 < ablations.Count; g0 += group)
             {
                 int gCount = Math.Min(group, ablations.Count - g0);
@@ -296,35 +368,50 @@ public sealed class FastEvaluator : IAblationEvaluator
                 {
                     int b = Math.Min(chunk, n - start);
                     var buf = Bind(b);
-                    BatchCopier.Copy(_data, start, b, _layout, buf.Input.Data);
+                    long t = Stopwatch.GetTimestamp();
+                    // the input is needed to run the prefix, or by the suffix where the graph input crosses the cut
+                    if (!_cached.Contains(start) || _cut.GraphInput is not null) BatchCopier.Copy(_data, start, b, _layout, buf.Input.Data);
+                    t = _clock.Add(ProfilePart.Copy, t);
                     Prefix(start, buf);
                     for (int a0 = 0; a0 < gCount; a0 += k)
                     {
+                        t = Stopwatch.GetTimestamp();
                         int kCount = Math.Min(k, gCount - a0);
                         var mask = buf.Mask.Data;
                         Array.Fill(mask, 1f);
                         for (int j = 0; j < kCount; j++)
                             foreach (int unit in ablations[g0 + a0 + j])
                                 foreach (int channel in _cut.Layer.Channels(unit)) mask[j * c + channel] = 0f;
+                        t = _clock.Add(ProfilePart.Mask, t);
                         _suffix.Run(buf.Suffix);
+                        _clock.CountSuffixRun();
+                        t = _clock.Add(ProfilePart.Suffix, t);
                         var o = buf.Output.Data;
                         for (int j = 0; j < kCount; j++)
                             o.AsSpan(j * b * _width, b * _width).CopyTo(outputs[a0 + j].AsSpan(start * _width));
+                        _clock.Add(ProfilePart.Copy, t);
                     }
                 }
                 for (int a = 0; a < gCount; a++)
-                    onResult(g0 + a, Evaluator.Score(outputs[a], _width, _data, _kind, _intact, _cut.Prefix.Source));
+                {
+                    long t = Stopwatch.GetTimestamp();
+                    var result = Evaluator.Score(outputs[a], _width, _data, _kind, _intact, _cut.Prefix.Source);
+                    _clock.Add(ProfilePart.Score, t);
+                    onResult(g0 + a, result);
+                }
             }
         }
 
         /// <summary>
         /// The prefix outputs of the chunk at <paramref name="start"/>: from the cache when an earlier call computed
-        /// them, else computed now and kept if the shared budget (--cache-mb) holds this layer's prefix outputs for
-        /// the whole data set (one array per crossing tensor, allocated once).
+        /// them, else computed now and kept if the shared budget (the prefix-cache share of the memory budget) holds
+        /// this layer's prefix outputs for the whole data set (one array per crossing tensor, allocated once); when it
+        /// does not, the prefix runs again on every call (streaming).
         /// </summary>
         private void Prefix(int start, Buffers buf)
         {
             int b = (int)buf.Input.Shape[0];
+            long t = Stopwatch.GetTimestamp();
             if (_cached.Contains(start))
             {
                 for (int i = 0; i < buf.Crossing.Length; i++)
@@ -332,20 +419,29 @@ public sealed class FastEvaluator : IAblationEvaluator
                     int size = buf.Crossing[i].Data.Length / b;
                     _cache![i].AsSpan(start * size, b * size).CopyTo(buf.Crossing[i].Data);
                 }
+                _clock.CountCachedChunk();
+                _clock.Add(ProfilePart.Copy, t);
                 return;
             }
             _prefix.Run(buf.Prefix);
+            _clock.CountPrefixRun();
+            t = _clock.Add(ProfilePart.Prefix, t);
             // Caching costs memory traffic (measured: about 20% of a one-call sweep), so it starts with a layer's
             // second call, when reuse is certain.
             if (_cache is null && !_cacheRefused && _calls >= 2)
             {
                 long bytes = buf.Crossing.Sum(c => (long)c.Data.Length / b * _data.Count * sizeof(float));
-                if (bytes < int.MaxValue && _budget.TryTake(bytes))
+                if (buf.Crossing.All(c => (long)c.Data.Length / b * _data.Count < Array.MaxLength) && _budget.TryTake(bytes))
                 {
                     _cacheBytes = bytes;
                     _cache = buf.Crossing.Select(c => new float[c.Data.Length / b * _data.Count]).ToArray();
+                    _clock.Cache = $"cached ({bytes / 1048576.0:F0} MB)";
                 }
-                else _cacheRefused = true;
+                else
+                {
+                    _cacheRefused = true;
+                    _clock.Cache = $"streamed: its prefix outputs ({bytes / 1048576.0:F0} MB) do not fit the cache's free share";
+                }
             }
             if (_cache is null) return;
             for (int i = 0; i < buf.Crossing.Length; i++)
@@ -354,6 +450,7 @@ public sealed class FastEvaluator : IAblationEvaluator
                 buf.Crossing[i].Data.AsSpan(0, b * size).CopyTo(_cache[i].AsSpan(start * size));
             }
             _cached.Add(start);
+            _clock.Add(ProfilePart.Copy, t);
         }
 
         public void Dispose()

@@ -15,8 +15,25 @@ public sealed record FastOptions
     /// <summary>Parallel workers, each with its own sessions; null = one per ONNX Runtime thread asked for (each then runs single-threaded).</summary>
     public int? Workers { get; init; }
 
-    /// <summary>Memory for prefix outputs kept between calls, so a layer's prefix runs once per data chunk over a whole sweep (bytes).</summary>
-    public long PrefixCacheBytes { get; init; } = 512L * 1024 * 1024;
+    /// <summary>
+    /// Memory for prefix outputs kept between calls, so a layer's prefix runs once per data chunk over a whole sweep
+    /// (bytes, all layers and workers together); a layer whose prefix outputs for the whole data set do not fit runs
+    /// its prefix again on every call (streaming). Null: 512 MB (the session's memory budget sets its share).
+    /// </summary>
+    public long? PrefixCacheBytes { get; init; }
+
+    /// <summary>
+    /// Memory for ONNX Runtime's tensors in the fast path's runs, all workers together (bytes): rows per run are cut to
+    /// what fits by <see cref="MemoryEstimate"/>'s per-sample figure (an upper bound). Null: no bound.
+    /// </summary>
+    public long? ActivationBytes { get; init; }
+
+    /// <summary>
+    /// Memory for the sessions kept between calls (their weights, ONNX Runtime's pre-packed copies and arenas, bytes):
+    /// when a layer's sessions would exceed it, the least recently used layer's are closed, its prefix cache with
+    /// them, and made again when that layer comes back. Null: every layer's sessions are kept.
+    /// </summary>
+    public long? SessionBytes { get; init; }
 
     /// <summary>Refuse (an <see cref="AblationException"/> naming the layer and the reason) instead of falling back to the reference path.</summary>
     public bool RequireFast { get; init; }
@@ -28,6 +45,10 @@ public sealed record FastOptions
     /// </summary>
     public bool? DeviceResident { get; init; }
 
-    /// <summary>Memory for the outputs of ablations scored together (bytes); bounds a group's size.</summary>
-    public long OutputBudgetBytes { get; init; } = 256L * 1024 * 1024;
+    /// <summary>Memory for the outputs of ablations scored together (bytes, all workers together); bounds a group's size. Null: 256 MB (the session's memory budget sets its share).</summary>
+    public long? OutputBudgetBytes { get; init; }
+
+    internal long PrefixCache => PrefixCacheBytes ?? 512L * 1024 * 1024;
+
+    internal long OutputBudget => OutputBudgetBytes ?? 256L * 1024 * 1024;
 }

@@ -97,10 +97,19 @@ internal sealed class GraphCut
         var shapes3 = ProbeShapes(model, inner, sampleShape, 3);
         var sampleShapes = new List<long[]>();
         var batchAxes = new List<int>();
+        // A model input crossing the cut has the shape the model declares per sample (e.g. [784] for 28×28 images fed
+        // to an MLP), which the evaluator feeds; the data's own sample shape where the declaration leaves a dim open.
+        long[] InputSample(string t)
+        {
+            var declared = g.DeclaredShape(t);
+            return declared is { Length: > 1 } && declared.Skip(1).All(d => d is not null)
+                ? declared.Skip(1).Select(d => d!.Value).ToArray()
+                : sampleShape.Select(d => (long)d).ToArray();
+        }
         foreach (var t in crossing)
         {
-            long[] s = realInputs.Contains(t) ? [2, .. sampleShape.Select(d => (long)d)] : shapes2[t];
-            long[] s3 = realInputs.Contains(t) ? [3, .. sampleShape.Select(d => (long)d)] : shapes3[t];
+            long[] s = realInputs.Contains(t) ? [2, .. InputSample(t)] : shapes2[t];
+            long[] s3 = realInputs.Contains(t) ? [3, .. InputSample(t)] : shapes3[t];
             int p = BatchAxis(s, s3);
             if (p < 0) { reason = $"tensor '{t}' crossing the cut has no batch axis of its own (shape [{string.Join(",", s)}] for 2 samples, [{string.Join(",", s3)}] for 3)"; return null; }
             batchAxes.Add(p);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OnnxAblation.Data;
 using OnnxAblation.Runtime;
 
@@ -29,13 +30,15 @@ internal sealed class ResidentLayerRunner : ILayerRunner
     private readonly int _rowsPerRun;
     private readonly FastEvaluator.CacheBudget _budget;
     private readonly float[] _intact;
+    private readonly ProfileClock _clock;
     private long _cacheBytes;
     private bool _cacheOn;
     private bool _cacheRefused;
     private int _calls;
 
-    public ResidentLayerRunner(GraphCut cut, Dataset data, InferenceOptions options, FastOptions fast, int rowsPerRun, OutputKind kind, FastEvaluator.CacheBudget budget, float[] intact, int width)
+    public ResidentLayerRunner(GraphCut cut, Dataset data, InferenceOptions options, FastOptions fast, int rowsPerRun, OutputKind kind, FastEvaluator.CacheBudget budget, float[] intact, int width, ProfileClock clock)
     {
+        _clock = clock;
         _cut = cut;
         _data = data;
         _fast = fast;
@@ -103,7 +106,7 @@ internal sealed class ResidentLayerRunner : ILayerRunner
         int n = _data.Count, k = _cut.K, c = (int)_cut.SampleShapes[0][_cut.UnitAxis];
         int chunk = Math.Max(1, Math.Min(n, _rowsPerRun / k));
         long perAblation = (long)n * _width * sizeof(float);
-        int group = (int)Math.Clamp(_fast.OutputBudgetBytes / perAblation / k * k, k, Math.Max(k, ablations.Count));
+        int group = (int)Math.Clamp(_fast.OutputBudget / perAblation / k * k, k, Math.Max(k, ablations.Count));
         for (int g0 = 0; g0 < ablations.Count; g0 += group)
         {
             int gCount = Math.Min(group, ablations.Count - g0);
@@ -121,35 +124,51 @@ internal sealed class ResidentLayerRunner : ILayerRunner
                 }
                 for (int a0 = 0; a0 < gCount; a0 += k)
                 {
+                    long t = Stopwatch.GetTimestamp();
                     int kCount = Math.Min(k, gCount - a0);
                     var mask = s.Mask.Data;
                     Array.Fill(mask, 1f);
                     for (int j = 0; j < kCount; j++)
                         foreach (int unit in ablations[g0 + a0 + j])
                             foreach (int channel in _cut.Layer.Channels(unit)) mask[j * c + channel] = 0f;
+                    t = _clock.Add(ProfilePart.Mask, t);
                     _suffix.Run(s.Suffix);
+                    _clock.CountSuffixRun();
+                    t = _clock.Add(ProfilePart.Suffix, t);
                     var o = s.Output.Data;
                     for (int j = 0; j < kCount; j++)
                         o.AsSpan(j * b * _width, b * _width).CopyTo(outputs[a0 + j].AsSpan(start * _width));
+                    _clock.Add(ProfilePart.Copy, t);
                 }
             }
             for (int a = 0; a < gCount; a++)
-                onResult(g0 + a, Evaluator.Score(outputs[a], _width, _data, _kind, _intact, _cut.Prefix.Source));
+            {
+                long t = Stopwatch.GetTimestamp();
+                var result = Evaluator.Score(outputs[a], _width, _data, _kind, _intact, _cut.Prefix.Source);
+                _clock.Add(ProfilePart.Score, t);
+                onResult(g0 + a, result);
+            }
         }
     }
 
     /// <summary>
     /// The device tensors holding the crossing values of the chunk at <paramref name="start"/>: the cached ones when
     /// an earlier call computed them, else the prefix runs now, into this chunk's own cache tensors when the shared
-    /// budget (--cache-mb) holds the layer's crossing tensors for the whole data set (from the layer's second call,
+    /// budget (the prefix-cache share of the memory budget) holds the layer's crossing tensors for the whole data set (from the layer's second call,
     /// as on the host path), else into the scratch tensors. The chunk's input is copied to the host buffer every
     /// time: the suffix reads it when the graph input itself crosses the cut.
     /// </summary>
     private DeviceTensor?[] Prefix(int start, Scratch s)
     {
         int b = (int)s.Input.Shape[0];
+        long t0 = Stopwatch.GetTimestamp();
         BatchCopier.Copy(_data, start, b, _layout, s.Input.Data);
-        if (_cache.TryGetValue(start, out var cached)) return cached;
+        t0 = _clock.Add(ProfilePart.Copy, t0);
+        if (_cache.TryGetValue(start, out var cached))
+        {
+            _clock.CountCachedChunk();
+            return cached;
+        }
         if (!_cacheOn && !_cacheRefused && _calls >= 2)
         {
             long bytes = s.Crossing.Sum(t => t is null ? 0 : t.Bytes / b * _data.Count);
@@ -157,8 +176,13 @@ internal sealed class ResidentLayerRunner : ILayerRunner
             {
                 _cacheBytes = bytes;
                 _cacheOn = true;
+                _clock.Cache = $"cached in device memory ({bytes / 1048576.0:F0} MB)";
             }
-            else _cacheRefused = true;
+            else
+            {
+                _cacheRefused = true;
+                _clock.Cache = $"streamed: its prefix outputs ({bytes / 1048576.0:F0} MB) do not fit the cache's free share";
+            }
         }
         DeviceTensor?[] target = s.Crossing;
         if (_cacheOn)
@@ -169,6 +193,8 @@ internal sealed class ResidentLayerRunner : ILayerRunner
         for (int i = 0; i < target.Length; i++)
             if (target[i] is DeviceTensor t) s.Prefix.BindOutput(_cut.Crossing[i], t);
         _prefix.Run(s.Prefix);
+        _clock.CountPrefixRun();
+        _clock.Add(ProfilePart.Prefix, t0);
         return target;
     }
 

@@ -25,6 +25,11 @@ public static class UnitDiscovery
             var op = OpRegistry.Layer(node.OpType);
             if (op is null) continue;
             string display = GraphIndex.DisplayName(node);
+            if (node.Input.Count < 2 || node.Output.Count < 1)
+            {
+                problems.Add(new UnmappedNode(display, node.OpType, $"has {node.Input.Count} inputs and {node.Output.Count} outputs; a {node.OpType} layer needs at least 2 inputs (data and weight) and an output: malformed node"));
+                continue;
+            }
             var d = op.Describe(node, g, out string? problem);
             if (d is null)
             {

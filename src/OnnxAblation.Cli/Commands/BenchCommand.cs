@@ -5,6 +5,7 @@ using System.Text.Json;
 using OnnxAblation.Ablation.Evaluation;
 using OnnxAblation.Ablation.Modes;
 using OnnxAblation.Ablation.Store;
+using OnnxAblation.Ablation.Studies;
 using OnnxAblation.Ablation.Units;
 using OnnxAblation.Data;
 using OnnxAblation.Onnx;
@@ -15,9 +16,11 @@ using Spectre.Console;
 namespace OnnxAblation.Cli.Commands;
 
 /// <summary>
-/// <c>onnx-ablate bench</c>: a full single-unit zero-in sweep of every hidden unit, timed in one run on the same data by
-/// (a) the reference path, (b) overridable-initializer sessions, (c) the fast path, next to the GEMM peak of ONNX
-/// Runtime on this machine and (optionally) the PyTorch forward-hook loop users would write instead.
+/// <c>onnx-ablate bench</c>: a full single-unit zero-in sweep of every hidden unit (or of the layers named), timed in one
+/// run on the same data by (a) the reference path, (b) overridable-initializer sessions, (c) the fast path, next to the
+/// GEMM peak of ONNX Runtime on this machine and (optionally) the PyTorch forward-hook loop users would write instead;
+/// with the peak resident memory of each path (VmHWM) under the memory budget, and with <c>--profile</c> where the
+/// fast path's time went per layer (results then committed to a temporary store, as a sweep does).
 /// </summary>
 internal static class BenchCommand
 {
@@ -29,8 +32,11 @@ internal static class BenchCommand
         var torch = new Option<bool>("--torch") { Description = "also run tools/bench_torch_hooks.py with Debian's PyTorch (/usr/bin/python3)" };
         var k = new Option<int?>("--ablations-per-run") { Description = "fast path: ablations per ONNX Runtime run (K; default: chosen per layer)" };
         var rows = new Option<int?>("--rows-per-run") { Description = "fast path: rows (K × samples) per run (default: chosen per layer)" };
-        var cacheMb = new Option<int>("--cache-mb") { Description = "fast path: memory for prefix outputs kept between calls (MB)", DefaultValueFactory = _ => 512 };
         var fastOnly = new Option<bool>("--fast-only") { Description = "time only the fast path (for tuning K and rows)" };
+        var layers = new Option<string?>("--layers") { Description = "comma-separated layers to sweep (default: every hidden layer)" };
+        var profile = new Option<bool>("--profile") { Description = "per layer, seconds of the fast path in prefix, suffix, mask building, copies, scoring and store (results committed to a temporary store)" };
+        var torchModel = new Option<string?>("--torch-model") { Description = "the PyTorch model for --torch: fmnist-vgg, fmnist-resnet-tiny, resnet18-224 (default: from the model's path)" };
+        var torchUnits = new Option<int?>("--torch-units") { Description = "units per layer the PyTorch loop times (default: all); its rate is per ablation" };
         var c = new Command("bench", "Benchmark a full single-unit sweep: reference vs overridable vs fast path, against the GEMM peak and PyTorch hooks");
         common.AddModelAndData(c);
         c.Options.Add(json);
@@ -39,14 +45,22 @@ internal static class BenchCommand
         c.Options.Add(k);
         c.Options.Add(rows);
         c.Options.Add(fastOnly);
-        c.Options.Add(cacheMb);
+        c.Options.Add(layers);
+        c.Options.Add(profile);
+        c.Options.Add(torchModel);
+        c.Options.Add(torchUnits);
         c.SetAction(r => Run.Guarded(() =>
         {
+            double loadStart = LoadAverage();
+            var budget = common.Budget(r);
+            long startPeak = PeakMemory.Bytes() ?? 0;
             var model = common.LoadModel(r);
             var data = common.LoadClassData(r, model)!;
-            var options = common.Inference(r);
-            var fast = new FastOptions { AblationsPerRun = r.GetValue(k), RowsPerRun = r.GetValue(rows), PrefixCacheBytes = r.GetValue(cacheMb) * 1024L * 1024 };
-            var result = Measure(model, data, options, r.GetValue(subset), r.GetValue(torch), fast, r.GetValue(fastOnly));
+            var fast = budget.Apply(new FastOptions { AblationsPerRun = r.GetValue(k), RowsPerRun = r.GetValue(rows) });
+            var settings = new Settings(r.GetValue(subset), r.GetValue(fastOnly), r.GetValue(layers) is { } l ? Names.Split(l) : null, r.GetValue(profile),
+                r.GetValue(torch) ? r.GetValue(torchModel) ?? TorchModelFor(model.Source) : null, r.GetValue(torchUnits));
+            var result = Measure(model, data, common.Inference(r), budget, fast, settings) with { LoadAverageStart = loadStart, LoadAverageEnd = LoadAverage() };
+            result = result with { PeakMemoryBytes = Math.Max(result.PeakMemoryBytes ?? 0, startPeak) };
             string text = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
             if (r.GetValue(json) is { } path) File.WriteAllText(path, text + "\n");
             Print(result);
@@ -55,20 +69,49 @@ internal static class BenchCommand
         return c;
     }
 
-    internal sealed record PathFigures(string Path, int Ablations, double Seconds, double AblationsPerSecond, double SamplesPerSecond, double? GflopPerSecond);
+    /// <summary>What to time: slow-path units per layer, layers, profile, the PyTorch model (null: no PyTorch loop) and its units per layer.</summary>
+    private sealed record Settings(int SlowUnits, bool FastOnly, IReadOnlyList<string>? Layers, bool Profile, string? TorchModel, int? TorchUnits);
+
+    /// <param name="PeakMemoryBytes">VmHWM over the path's run (the peak was reset before it), or null where it cannot be read.</param>
+    internal sealed record PathFigures(string Path, int Ablations, double Seconds, double AblationsPerSecond, double SamplesPerSecond, double? GflopPerSecond, long? PeakMemoryBytes = null);
 
     internal sealed record BenchResult(
         string Model, string Data, int Samples, int Threads, string Machine, string OnnxRuntime,
         int HiddenUnits, double ForwardMflopPerSample, double SweepGflopNeeded, double GemmPeakGflopPerSecond,
         double BaselinePassSeconds, IReadOnlyList<PathFigures> Paths, bool Identical, double? TorchAblationsPerSecond, string? TorchNote,
-        double FastVsReference, double FastVsOverridable, double? FastVsTorch, double FastShareOfGemmPeak);
+        double FastVsReference, double FastVsOverridable, double? FastVsTorch, double FastShareOfGemmPeak)
+    {
+        public IReadOnlyList<string>? Layers { get; init; }
 
-    private static BenchResult Measure(OnnxModel model, Dataset data, InferenceOptions options, int slowUnits, bool torch, FastOptions fastOptions, bool fastOnly)
+        public long MemoryBudgetBytes { get; init; }
+
+        public string? MemoryBudget { get; init; }
+
+        /// <summary>Peak resident memory of the whole run (VmHWM), bytes.</summary>
+        public long? PeakMemoryBytes { get; init; }
+
+        public int? TorchAblations { get; init; }
+
+        public double? TorchSeconds { get; init; }
+
+        /// <summary>Samples per ONNX Runtime run of the slow paths (the batch size cut to the budget).</summary>
+        public int BatchSize { get; init; }
+
+        public IReadOnlyList<LayerProfile>? Profile { get; init; }
+
+        public double LoadAverageStart { get; init; }
+
+        public double LoadAverageEnd { get; init; }
+    }
+
+    private static BenchResult Measure(OnnxModel model, Dataset data, InferenceOptions asked, MemoryBudget budget, FastOptions fastOptions, Settings set)
     {
         var units = UnitDiscovery.Discover(model, data.SampleShape);
-        var hidden = units.HiddenLayers.ToList();
+        var options = budget.Apply(asked, units);
+        var hidden = set.Layers is { } names ? names.Select(n => units[n]).ToList() : units.HiddenLayers.ToList();
+        bool fastOnly = set.FastOnly;
         var all = hidden.SelectMany(l => Enumerable.Range(0, l.UnitCount).Select(u => (IReadOnlyList<UnitSet>)[new UnitSet(l.Name, [u])])).ToList();
-        var slow = hidden.SelectMany(l => Enumerable.Range(0, Math.Min(fastOnly ? 1 : slowUnits, l.UnitCount)).Select(u => (IReadOnlyList<UnitSet>)[new UnitSet(l.Name, [u])])).ToList();
+        var slow = hidden.SelectMany(l => Enumerable.Range(0, Math.Min(fastOnly ? 1 : set.SlowUnits, l.UnitCount)).Select(u => (IReadOnlyList<UnitSet>)[new UnitSet(l.Name, [u])])).ToList();
         var flops = new FlopCounter(units, data.SampleShape);
         // What the sweep needs: each layer's prefix once, and its suffix once per ablated unit.
         double sweepFlop = hidden.Sum(l => 2 * data.Count * (flops.PrefixMacs(l) + l.UnitCount * flops.SuffixMacs(l)));
@@ -81,18 +124,31 @@ internal static class BenchCommand
 
         var figures = new List<PathFigures>();
         var referenceResults = new Dictionary<string, int[]>();
-        PathFigures Time(string name, IAblationEvaluator e, List<IReadOnlyList<UnitSet>> list, Func<double>? flop, Action<int, EvaluationResult>? keep = null)
+        IReadOnlyList<LayerProfile>? profile = null;
+        PathFigures Time(string name, IAblationEvaluator e, List<IReadOnlyList<UnitSet>> list, Func<double>? flop, Action<int, EvaluationResult>? keep = null, ResultStore? store = null)
         {
+            bool reset = PeakMemory.Reset();
             var watch = Stopwatch.StartNew();
             Run.WithProgress(name, p =>
             {
                 int done = 0;
-                e.Evaluate(list, (i, res) => { keep?.Invoke(i, res); p.Report((++done, list.Count)); });
+                if (store is null)
+                {
+                    e.Evaluate(list, (i, res) => { keep?.Invoke(i, res); p.Report((++done, list.Count)); });
+                    return 0;
+                }
+                // as a sweep runs: each result committed to the store as it completes
+                var plan = list.Select(sets => new PlannedAblation(AblationKey.Format(ModeSpec.ZeroIn.ToString(), sets), "single", sets)).ToList();
+                var index = plan.Select((x, i) => (x.Key, i)).ToDictionary(x => x.Key, x => x.i);
+                var wrapped = new KeepResults(e, (sets, res) => keep?.Invoke(index[AblationKey.Format(ModeSpec.ZeroIn.ToString(), sets)], res));
+                new StudyRunner(store, wrapped, data, ModeSpec.ZeroIn.ToString()).Run(plan, new Progress(p));
                 return 0;
             });
             double t = watch.Elapsed.TotalSeconds;
+            long? peak = reset ? PeakMemory.Bytes() : null;
+            if (e is FastEvaluator fe && set.Profile) profile = fe.Profile;
             e.Dispose();
-            var f = new PathFigures(name, list.Count, t, list.Count / t, (double)list.Count * data.Count / t, flop is null ? null : flop() / t / 1e9);
+            var f = new PathFigures(name, list.Count, t, list.Count / t, (double)list.Count * data.Count / t, flop is null ? null : flop() / t / 1e9, peak);
             figures.Add(f);
             return f;
         }
@@ -101,17 +157,93 @@ internal static class BenchCommand
             (i, res) => referenceResults[slow[i][0].ToString()] = res.Predicted);
         Time("overridable", new OverridableEvaluator(units, data, ModeSpec.ZeroIn, options), slow, () => slowFullPassFlop * slow.Count);
         bool identical = true;
-        var fast = Time("fast", new FastEvaluator(units, data, ModeSpec.ZeroIn, options, fast: fastOptions), all, () => sweepFlop,
-            (i, res) => { if (referenceResults.TryGetValue(all[i][0].ToString(), out var p) && !p.SequenceEqual(res.Predicted)) identical = false; });
+        string storePath = Path.Combine(Path.GetTempPath(), $"onnx-ablate-bench-{Environment.ProcessId}.db");
+        PathFigures fast;
+        using (var store = set.Profile ? ResultStore.Open(storePath, Metadata(model, data)) : null)
+        {
+            fast = Time("fast", new FastEvaluator(units, data, ModeSpec.ZeroIn, options, fast: fastOptions), all, () => sweepFlop,
+                (i, res) => { if (referenceResults.TryGetValue(all[i][0].ToString(), out var p) && !p.SequenceEqual(res.Predicted)) identical = false; }, store);
+        }
+        foreach (string f in new[] { storePath, storePath + "-wal", storePath + "-shm" }) File.Delete(f);
 
-        double? torchRate = null;
+        double? torchRate = null, torchSeconds = null;
+        int? torchAblations = null;
         string? torchNote = null;
-        if (torch) (torchRate, torchNote) = RunTorch(data.Count);
+        if (set.TorchModel is { } tm) (torchRate, torchNote, torchAblations, torchSeconds) = RunTorch(data.Count, tm, set.Layers is null ? null : hidden.Select(l => l.Name).ToList(), set.TorchUnits);
         double refRate = figures[0].AblationsPerSecond, ovRate = figures[1].AblationsPerSecond;
         return new BenchResult(model.Source, data.Spec, data.Count, options.Threads, MachineName(), typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString() ?? "?",
             all.Count, 2 * flops.TotalMacs / 1e6, sweepFlop / 1e9, peak, baseline, figures, identical, torchRate, torchNote,
             fast.AblationsPerSecond / refRate, fast.AblationsPerSecond / ovRate, torchRate is double tr ? fast.AblationsPerSecond / tr : null,
-            (fast.GflopPerSecond ?? 0) / peak);
+            (fast.GflopPerSecond ?? 0) / peak)
+        {
+            Layers = hidden.Select(l => l.Name).ToList(),
+            MemoryBudgetBytes = budget.Bytes,
+            MemoryBudget = budget.Describe(),
+            PeakMemoryBytes = figures.Max(f => f.PeakMemoryBytes) is long m ? Math.Max(m, PeakMemory.Bytes() ?? 0) : PeakMemory.Bytes(),
+            TorchAblations = torchAblations,
+            TorchSeconds = torchSeconds,
+            BatchSize = options.BatchSize,
+            Profile = profile,
+        };
+    }
+
+    /// <summary>Store metadata for the temporary store of <c>--profile</c>.</summary>
+    private static StoreMetadata Metadata(OnnxModel model, Dataset data) => new()
+    {
+        ModelSha256 = model.Sha256(),
+        ModelPath = model.Source,
+        DataSpec = data.Spec,
+        Samples = data.Count,
+        Classes = data.ClassCount,
+        ClassNames = data.ClassNames,
+        Labels = data.Labels,
+        Seed = 1,
+    };
+
+    /// <summary>Passes an evaluator's results on to <paramref name="keep"/> as well (by unit sets), for the comparison with the reference.</summary>
+    private sealed class KeepResults(IAblationEvaluator inner, Action<IReadOnlyList<UnitSet>, EvaluationResult> keep) : IAblationEvaluator
+    {
+        public string Name => inner.Name;
+
+        public int PreferredChunk => inner.PreferredChunk;
+
+        public IReadOnlyDictionary<string, string> Paths => inner.Paths;
+
+        public void Evaluate(IReadOnlyList<IReadOnlyList<UnitSet>> ablations, Action<int, EvaluationResult> onResult) =>
+            inner.Evaluate(ablations, (i, r) =>
+            {
+                keep(ablations[i], r);
+                onResult(i, r);
+            });
+
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>The study runner's progress as the bar's.</summary>
+    private sealed class Progress(IProgress<(int Done, int Total)> bar) : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value) => bar.Report(value);
+    }
+
+    private static double LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture) : double.NaN;
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+
+    /// <summary>The PyTorch model of tools/bench_torch_hooks.py for an ONNX file: resnet18-224 for .cache/resnet18-224, else the folder name under models/.</summary>
+    private static string TorchModelFor(string source)
+    {
+        string dir = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(source))) ?? "";
+        return dir;
     }
 
     /// <summary>ONNX Runtime's own 1024×1024×1024 MatMul, warm, with the same threads: the machine's GEMM peak for this engine.</summary>
@@ -152,23 +284,42 @@ internal static class BenchCommand
         return 2.0 * n * n * n / best / 1e9;
     }
 
-    private static (double?, string?) RunTorch(int samples)
+    private static (double?, string?, int?, double?) RunTorch(int samples, string torchModel, IReadOnlyList<string>? layers, int? unitsPerLayer)
     {
         var dir = new DirectoryInfo(Directory.GetCurrentDirectory());
         string script = Path.Combine(dir.FullName, "tools", "bench_torch_hooks.py");
-        if (!File.Exists(script) || !File.Exists("/usr/bin/python3")) return (null, $"not measured: {script} or /usr/bin/python3 missing (run from the repository root; tools/setup.sh python)");
+        if (!File.Exists(script) || !File.Exists("/usr/bin/python3")) return (null, $"not measured: {script} or /usr/bin/python3 missing (run from the repository root; tools/setup.sh python)", null, null);
         string tmp = Path.Combine(Path.GetTempPath(), $"torch-bench-{Environment.ProcessId}.json");
         var psi = new ProcessStartInfo("/usr/bin/python3") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { script, "--json", tmp, "--samples", samples.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
+        var args = new List<string> { script, "--json", tmp, "--samples", samples.ToString(CultureInfo.InvariantCulture), "--model", torchModel };
+        if (layers is not null) args.AddRange(["--layers", string.Join(",", layers)]);
+        if (unitsPerLayer is int u) args.AddRange(["--units-per-layer", u.ToString(CultureInfo.InvariantCulture)]);
+        foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEndAsync();
         p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        if (p.ExitCode != 0 || !File.Exists(tmp)) return (null, $"not measured: PyTorch script failed ({err.Result.Trim().Split('\n').LastOrDefault()}); tools/setup.sh python installs Debian's PyTorch");
+        if (p.ExitCode != 0 || !File.Exists(tmp)) return (null, $"not measured: PyTorch script failed ({err.Result.Trim().Split('\n').LastOrDefault()}); tools/setup.sh python installs Debian's PyTorch", null, null);
         using var doc = JsonDocument.Parse(File.ReadAllText(tmp));
-        double rate = doc.RootElement.GetProperty("ablations_per_s").GetDouble();
-        string version = doc.RootElement.TryGetProperty("torch", out var v) ? v.ToString() : "?";
-        return (rate, $"PyTorch {version}, forward hooks, one full pass per ablation, 2 threads (tools/bench_torch_hooks.py)");
+        File.Delete(tmp);
+        var root = doc.RootElement;
+        double rate = root.GetProperty("ablations_per_s").GetDouble();
+        string version = root.TryGetProperty("torch", out var v) ? v.ToString() : "?";
+        int threads = root.TryGetProperty("threads", out var th) ? th.GetInt32() : 0;
+        return (rate, $"PyTorch {version} ({torchModel}), forward hooks, one full pass per ablation, {threads} threads (tools/bench_torch_hooks.py)",
+            root.GetProperty("ablations").GetInt32(), root.GetProperty("seconds").GetDouble());
+    }
+
+    private static void PrintProfile(IReadOnlyList<LayerProfile> profile)
+    {
+        static string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
+        var t = new Table().Title("fast path per layer (seconds summed over workers; wall = elapsed)")
+            .AddColumns("layer", "ablations", "workers", "rows/run", "K", "wall", "prefix", "suffix", "mask", "copy", "score", "store", "prefix runs", "suffix runs", "cache");
+        foreach (var p in profile)
+            t.AddRow(Markup.Escape(p.Layer), p.Ablations.ToString(CultureInfo.InvariantCulture), p.Workers.ToString(CultureInfo.InvariantCulture),
+                p.RowsPerRun.ToString(CultureInfo.InvariantCulture), p.AblationsPerRun.ToString(CultureInfo.InvariantCulture), F(p.Wall), F(p.Prefix), F(p.Suffix),
+                F(p.Mask), F(p.Copy), F(p.Score), F(p.Store), p.PrefixRuns.ToString(CultureInfo.InvariantCulture), p.SuffixRuns.ToString(CultureInfo.InvariantCulture), Markup.Escape(p.Cache));
+        AnsiConsole.Write(t);
     }
 
     private static string MachineName()
@@ -182,14 +333,19 @@ internal static class BenchCommand
     private static void Print(BenchResult r)
     {
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(r.Model)}[/] on {r.Samples} samples of {Markup.Escape(r.Data)}; {r.HiddenUnits} hidden units; {r.ForwardMflopPerSample:F1} MFLOP per sample; sweep needs {r.SweepGflopNeeded:F1} GFLOP; {Markup.Escape(r.Machine)}, {r.Threads} threads");
-        AnsiConsole.MarkupLine($"ONNX Runtime GEMM peak (1024³ MatMul): {r.GemmPeakGflopPerSecond:F1} GFLOP/s; baseline pass {r.BaselinePassSeconds * 1000:F0} ms");
-        var t = new Table().AddColumns("path", "ablations", "seconds", "ablations/s", "samples/s", "GFLOP/s", "vs GEMM peak");
+        AnsiConsole.MarkupLine($"ONNX Runtime GEMM peak (1024³ MatMul): {r.GemmPeakGflopPerSecond:F1} GFLOP/s; baseline pass {r.BaselinePassSeconds * 1000:F0} ms; {Markup.Escape(r.MemoryBudget ?? "")}; slow paths {r.BatchSize} samples per run");
+        var t = new Table().AddColumns("path", "ablations", "seconds", "ablations/s", "samples/s", "GFLOP/s", "vs GEMM peak", "peak memory");
         foreach (var p in r.Paths)
             t.AddRow(p.Path, p.Ablations.ToString(CultureInfo.InvariantCulture), p.Seconds.ToString("F2", CultureInfo.InvariantCulture),
                 p.AblationsPerSecond.ToString("F2", CultureInfo.InvariantCulture), p.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture),
-                p.GflopPerSecond?.ToString("F1", CultureInfo.InvariantCulture) ?? "-", p.GflopPerSecond is double g ? (g / r.GemmPeakGflopPerSecond).ToString("P0", CultureInfo.InvariantCulture) : "-");
-        if (r.TorchAblationsPerSecond is double tr) t.AddRow("pytorch hooks", "", "", tr.ToString("F2", CultureInfo.InvariantCulture), (tr * r.Samples).ToString("N0", CultureInfo.InvariantCulture), "", "");
+                p.GflopPerSecond?.ToString("F1", CultureInfo.InvariantCulture) ?? "-", p.GflopPerSecond is double g ? (g / r.GemmPeakGflopPerSecond).ToString("P0", CultureInfo.InvariantCulture) : "-",
+                p.PeakMemoryBytes is long m ? MemoryBudget.Format(m) : "-");
+        if (r.TorchAblationsPerSecond is double tr)
+            t.AddRow("pytorch hooks", r.TorchAblations?.ToString(CultureInfo.InvariantCulture) ?? "", r.TorchSeconds?.ToString("F2", CultureInfo.InvariantCulture) ?? "",
+                tr.ToString("F2", CultureInfo.InvariantCulture), (tr * r.Samples).ToString("N0", CultureInfo.InvariantCulture), "", "", "");
         AnsiConsole.Write(t);
+        if (r.Profile is { } profile) PrintProfile(profile);
+        AnsiConsole.MarkupLine($"peak memory (VmHWM) of the whole run: {(r.PeakMemoryBytes is long pm ? MemoryBudget.Format(pm) : "unknown")} (budget {MemoryBudget.Format(r.MemoryBudgetBytes)}); load average {r.LoadAverageStart:F2} at the start, {r.LoadAverageEnd:F2} at the end");
         AnsiConsole.MarkupLine($"fast vs reference ×{r.FastVsReference:F1}, vs overridable ×{r.FastVsOverridable:F1}" +
                                (r.FastVsTorch is double ft ? $", vs PyTorch hooks ×{ft:F1}" : $" ({Markup.Escape(r.TorchNote ?? "PyTorch not measured: pass --torch")})") +
                                $"; fast path at {r.FastShareOfGemmPeak:P0} of the GEMM peak; predictions identical to the reference on the timed units: {(r.Identical ? "yes" : "[red]NO[/]")}");

@@ -20,7 +20,11 @@ internal sealed class CommonOptions
 
     public Option<string> Output { get; } = new("--output") { Description = "the graph output to study (default: the first); the others are dropped" };
 
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "samples per ONNX Runtime run", DefaultValueFactory = _ => 500 };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "samples per ONNX Runtime run (at most; cut to the memory budget)", DefaultValueFactory = _ => 500 };
+
+    public Option<string?> Memory { get; } = new("--memory") { Description = "memory budget, e.g. 2G or 512M (default: half of the available memory); split over data, ONNX Runtime's tensors, the prefix cache and outputs (see the README)" };
+
+    private MemoryBudget? _budget;
 
     public void AddModelAndData(Command c, bool dataRequired = true)
     {
@@ -32,6 +36,17 @@ internal sealed class CommonOptions
         c.Options.Add(Device);
         c.Options.Add(BatchSize);
         c.Options.Add(Output);
+        c.Options.Add(Memory);
+    }
+
+    /// <summary>The memory budget of the command line (parsed once; its split is printed once, on stderr).</summary>
+    public MemoryBudget Budget(ParseResult r)
+    {
+        if (_budget is not null) return _budget;
+        MemoryBudget.EnsureHeadroom();
+        _budget = r.GetValue(Memory) is { } text ? MemoryBudget.Parse(text) : MemoryBudget.FromMachine();
+        Console.Error.WriteLine(_budget.Describe());
+        return _budget;
     }
 
     public OnnxModel LoadModel(ParseResult r)
@@ -43,14 +58,18 @@ internal sealed class CommonOptions
     public Dataset? LoadData(ParseResult r)
     {
         string? spec = r.GetValue(Data);
-        return spec is null ? null : DataSets.Load(spec, r.GetValue(Limit));
+        if (spec is null) return null;
+        var data = DataSets.Load(spec, r.GetValue(Limit), Budget(r).DataBytes);
+        if (data.MemoryNote is { } note) Console.Error.WriteLine($"note: {note}");
+        else if (data.IsStreamed) Console.Error.WriteLine($"note: {spec}: {MemoryBudget.Format(data.FeatureBytes)} of samples exceed the data share of the memory budget: they are read from the file chunk by chunk");
+        return data;
     }
 
     /// <summary>The data, given the model's class count (see <see cref="ClassScores.Fit"/>); null without --data.</summary>
     public Dataset? LoadClassData(ParseResult r, OnnxModel model) => LoadData(r) is { } data ? ClassScores.Fit(model, data) : null;
 
     /// <summary>The session options of the command line (limit, output, inference).</summary>
-    public SessionOptions Session(ParseResult r) => new() { Limit = r.GetValue(Limit), Output = r.GetValue(Output), Inference = Inference(r) };
+    public SessionOptions Session(ParseResult r) => new() { Limit = r.GetValue(Limit), Output = r.GetValue(Output), Inference = Inference(r), Memory = Budget(r) };
 
     public InferenceOptions Inference(ParseResult r) => new()
     {

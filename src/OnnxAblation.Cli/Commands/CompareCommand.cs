@@ -29,7 +29,7 @@ internal static class CompareCommand
         c.Arguments.Add(modelA);
         c.Arguments.Add(modelB);
         common.Data.Required = true;
-        foreach (var o in new Option[] { common.Data, common.Limit, storeDir, initA, initB, report, json, exact, common.Threads, common.Device, common.BatchSize })
+        foreach (var o in new Option[] { common.Data, common.Limit, storeDir, initA, initB, report, json, exact, common.Threads, common.Device, common.BatchSize, common.Memory })
             c.Options.Add(o);
         c.SetAction(r => Run.Guarded(cancellation =>
         {
@@ -39,8 +39,8 @@ internal static class CompareCommand
             OnnxModel? ia = r.GetValue(initA) is { } x ? OnnxModel.Load(x) : null;
             OnnxModel? ib = r.GetValue(initB) is { } y ? OnnxModel.Load(y) : null;
             int? limit = r.GetValue(common.Limit);
-            var data = DataSets.Load(r.GetValue(common.Data)!, limit);
-            var options = new SessionOptions { Limit = limit, Inference = common.Inference(r) };
+            var data = common.LoadData(r)!;
+            var options = new SessionOptions { Limit = limit, Inference = common.Inference(r), Memory = common.Budget(r) };
             var (storeA, storeB) = StorePaths(pathA, pathB, r.GetValue(storeDir) ?? Directory.GetCurrentDirectory(), limit);
             var comparison = Run.Staged(p => AblationSession.Compare(AblationSession.Open(a, data, options), AblationSession.Open(b, data, options),
                 storeA, storeB, ia, ib, r.GetValue(exact), p, cancellation));

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OnnxAblation.Ablation;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Data;
@@ -13,6 +14,12 @@ internal static class Run
     /// <summary>Cancelled by the first Ctrl-C: long work stops after what is finished is committed.</summary>
     private static readonly CancellationTokenSource Interrupt = CreateInterrupt();
 
+    /// <summary>SIGTERM (what schedulers, systemd and <c>kill</c> send) stops like Ctrl-C; kept alive for the process's life.</summary>
+    private static PosixSignalRegistration? _terminate;
+
+    /// <summary>Set when SIGTERM, not Ctrl-C, stopped the work (exit code 143 instead of 130).</summary>
+    private static volatile bool _terminated;
+
     private static CancellationTokenSource CreateInterrupt()
     {
         var cts = new CancellationTokenSource();
@@ -22,6 +29,19 @@ internal static class Run
             e.Cancel = true;
             cts.Cancel();
         };
+        try
+        {
+            _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+            {
+                if (cts.IsCancellationRequested) return; // a second SIGTERM ends the process at once
+                c.Cancel = true;
+                _terminated = true;
+                cts.Cancel();
+            });
+        }
+        catch (PlatformNotSupportedException)
+        {
+        }
         return cts;
     }
 
@@ -36,8 +56,8 @@ internal static class Run
         }
         catch (OperationCanceledException) when (Interrupt.IsCancellationRequested)
         {
-            Console.Error.WriteLine("interrupted: every result finished so far is stored; run the same command again to resume");
-            return 130;
+            Console.Error.WriteLine($"interrupted ({(_terminated ? "SIGTERM" : "Ctrl-C")}): every result finished so far is stored; run the same command again to resume");
+            return _terminated ? 143 : 130;
         }
         catch (Exception e) when (e is OnnxFormatException or DataFormatException or AblationException or StoreMismatchException
                                       or StoreFormatException or StoreConflictException or RuntimeUnavailableException
@@ -45,6 +65,15 @@ internal static class Run
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;
+        }
+        catch (OutOfMemoryException e)
+        {
+            // ONNX Runtime's allocation failures arrive as InsufficientMemoryException (with the limit in force);
+            // .NET's own as OutOfMemoryException. Results are committed one by one, so what finished is stored.
+            string what = e is InsufficientMemoryException ? e.Message : "the .NET runtime could not allocate memory" + Runtime.MemoryLimits.AddressSpace();
+            Console.Error.WriteLine($"error: out of memory: {what}. Every result finished so far is stored: give a smaller --memory budget or --batch-size, "
+                                    + "or raise the limit (ulimit -v, the container's memory), and run the same command again to resume");
+            return 3;
         }
     }
 

@@ -39,12 +39,10 @@ internal sealed class StudyOptions
 
     public Option<bool> RequireFast { get; } = new("--require-fast") { Description = "fail (exit 2, results so far stored) instead of evaluating an ablation on the reference path when the fast path cannot" };
 
-    public Option<int> CacheMb { get; } = new("--cache-mb") { Description = "fast path: memory for cached prefix tensors and pending outputs (MB)", DefaultValueFactory = _ => 1024 };
-
     public void AddTo(Command c)
     {
         Common.AddModelAndData(c);
-        foreach (var o in new Option[] { Mode, Seed, Store, Json, Csv, Shard, ShardCount, ExactReference, RequireFast, AblationsPerRun, CacheMb, Impact }) c.Options.Add(o);
+        foreach (var o in new Option[] { Mode, Seed, Store, Json, Csv, Shard, ShardCount, ExactReference, RequireFast, AblationsPerRun, Impact }) c.Options.Add(o);
     }
 
     /// <summary>The session (model, data, inference options) of the command line.</summary>
@@ -58,14 +56,13 @@ internal sealed class StudyOptions
         ArgumentNullException.ThrowIfNull(session);
         var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
-        long budget = Math.Max(16, r.GetValue(CacheMb)) * 1024L * 1024;
         return request with
         {
             Mode = ModeSpec.Parse(r.GetValue(Mode)!, seed: r.GetValue(Seed)),
             Seed = r.GetValue(Seed),
             StorePath = r.GetValue(Store) ?? Path.ChangeExtension(Path.GetFileName(session.Model.Source), ".study.db"),
             ExactReference = r.GetValue(ExactReference),
-            Fast = new FastOptions { AblationsPerRun = r.GetValue(AblationsPerRun), OutputBudgetBytes = budget / 2, PrefixCacheBytes = budget / 2, RequireFast = r.GetValue(RequireFast) },
+            Fast = new FastOptions { AblationsPerRun = r.GetValue(AblationsPerRun), RequireFast = r.GetValue(RequireFast) },
             Shard = ShardSpec.FromEnvironment(r.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : null, r.GetValue(ShardCount), env),
             Impact = r.GetValue(Impact) is { } text ? Impacts.Parse(text) : null,
         };

@@ -1,3 +1,5 @@
+using OnnxAblation.Ablation.Evaluation;
+using OnnxAblation.Ablation.Modes;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Studies;
 using OnnxAblation.Data;
@@ -35,10 +37,10 @@ public sealed class ComparedModel
 
     /// <summary>Runs (or resumes) the study and summarises it.</summary>
     public static ComparedModel RunStudy(string label, OnnxModel model, OnnxModel? init, Dataset data, int? limit, InferenceOptions options, string storePath, bool exactReference,
-        IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
+        IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default, FastOptions? fast = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        using var ctx = StudySetup.Open(model, data, limit, options, storePath, exactReference);
+        using var ctx = StudySetup.Open(model, data, limit, options, ModeSpec.ZeroIn, seed: 1, storePath, exactReference, fast ?? new FastOptions(), shard: null);
         var hidden = ctx.Units.HiddenLayers.ToList();
         if (hidden.Count == 0) throw new ArgumentException($"{model.Source}: no hidden layers to compare");
         var def = new StudyDefinition { SingleLayers = hidden.Select(l => l.Name).ToList(), WholeLayers = hidden.Select(l => l.Name).ToList() };

@@ -76,6 +76,9 @@ public sealed class CorrelationAnalysis
 
         public required InferenceOptions Options { get; init; }
 
+        /// <summary>Fast-path sizes (from the session's memory budget).</summary>
+        public FastOptions? Fast { get; init; }
+
         public bool Curves { get; init; } = true;
 
         public bool ExactReference { get; init; }
@@ -200,7 +203,7 @@ public sealed class CorrelationAnalysis
 
         IAblationEvaluator evaluator = s.ExactReference
             ? new ReferenceEvaluator(units, data, ModeSpec.ZeroIn, s.Options)
-            : new FastEvaluator(units, data, ModeSpec.ZeroIn, s.Options);
+            : new FastEvaluator(units, data, ModeSpec.ZeroIn, s.Options, fast: s.Fast);
         int evaluated;
         using (evaluator)
         {

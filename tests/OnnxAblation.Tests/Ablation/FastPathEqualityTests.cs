@@ -133,4 +133,32 @@ public class FastPathEqualityTests
             Assert.Equal(reference[i].MeanLoss, fast[i].MeanLoss, 4);
         }
     }
+
+    [Fact]
+    public void A_model_input_that_crosses_the_cut_is_fed_in_the_shape_the_model_declares()
+    {
+        // Images [1,4,4] fed to a model that declares [N,16]; a second branch reads the input after the cut of 'a2'.
+        var rng = new Random(7);
+        float[] V(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var b = new GraphBuilder().Input("x", -1, 16).Output("y", -1, 3);
+        string a = b.Node("Relu", [b.Node("MatMul", ["x", b.Init("wa", [16, 6], V(96))], name: "a1")]);
+        string a2 = b.Node("MatMul", [a, b.Init("wa2", [6, 5], V(30))], name: "a2");
+        string c = b.Node("Relu", [b.Node("MatMul", ["x", b.Init("wc", [16, 5], V(80))], name: "c1")]);
+        string sum = b.Node("Relu", [b.Node("Add", [a2, c])]);
+        b.Node("MatMul", [sum, b.Init("head", [5, 3], V(15))], output: "y", name: "head");
+        var model = b.Build();
+        var data = new Dataset(V(23 * 16), Enumerable.Range(0, 23).Select(i => i % 3).ToArray(), [1, 4, 4], ["a", "b", "c"], "<images>");
+        var units = UnitDiscovery.Discover(model, data.SampleShape);
+        var ablations = new List<IReadOnlyList<UnitSet>>();
+        foreach (var l in new[] { "a2", "a1" })
+            for (int u = 0; u < units[l].UnitCount; u++) ablations.Add([new UnitSet(l, [u])]);
+        var (fast, reference, fe) = Both(units, data, ablations, new FastOptions { AblationsPerRun = 2, RowsPerRun = 16 });
+        Assert.Empty(fe.Notes);
+        Assert.Equal(ablations.Count, fe.FastCount);
+        for (int i = 0; i < ablations.Count; i++)
+        {
+            Assert.True(reference[i].Predicted.SequenceEqual(fast[i].Predicted), $"{ablations[i][0]}: predictions differ");
+            Assert.Equal(reference[i].MeanLoss, fast[i].MeanLoss, 4);
+        }
+    }
 }

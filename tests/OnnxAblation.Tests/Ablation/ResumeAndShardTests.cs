@@ -78,6 +78,55 @@ public class ResumeAndShardTests
     }
 
     [Fact]
+    public async Task Study_stopped_with_sigterm_commits_what_finished_says_how_to_resume_and_resumes_to_an_uninterrupted_run()
+    {
+        string dir = TestPaths.NewTempDirectory();
+        string full = Path.Combine(dir, "full.db"), stopped = Path.Combine(dir, "stopped.db");
+        string[] Args(string store) => ["study", MlpPath, "--data", DataSpec, "--limit", "400", "--batch-size", "1", "--threads", "1",
+            "--cumulative-seeds", "2", "--class-top", "1,2", "--exact-reference", "--store", store];
+
+        var (code, _, err) = CliProcess.Run(Args(full));
+        Assert.True(code == 0, err);
+        int total;
+        using (var s = ResultStore.OpenExisting(full)) total = s.Count;
+
+        string stderr;
+        using (var p = CliProcess.Start(Args(stopped)))
+        {
+            var errText = p.StandardError.ReadToEndAsync();
+            var outText = p.StandardOutput.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!p.HasExited && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(15);
+                if (!File.Exists(stopped)) continue;
+                try
+                {
+                    using var s = ResultStore.OpenExisting(stopped);
+                    if (s.Count >= 25) break;
+                }
+                catch (StoreFormatException) { continue; } // created but schema not written yet
+            }
+            Assert.False(p.HasExited, "the study finished before it could be stopped");
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1)), "the study did not stop on SIGTERM");
+            Assert.Equal(143, p.ExitCode);
+            stderr = await errText;
+            await outText;
+        }
+        Assert.Contains("interrupted (SIGTERM): every result finished so far is stored; run the same command again to resume", stderr, StringComparison.Ordinal);
+        int afterStop;
+        using (var s = ResultStore.OpenExisting(stopped)) afterStop = s.Count;
+        Assert.InRange(afterStop, 25, total - 1);
+
+        (code, _, err) = CliProcess.Run(Args(stopped));
+        Assert.True(code == 0, err);
+        using var a = ResultStore.OpenExisting(full);
+        using var b = ResultStore.OpenExisting(stopped);
+        AssertSameResults(a, b);
+    }
+
+    [Fact]
     public void Merged_shards_equal_a_single_run()
     {
         var model = OnnxModel.Load(MlpPath);
