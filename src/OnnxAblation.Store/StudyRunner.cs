@@ -17,6 +17,10 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
     /// Results are stored as each completes, so a kill loses at most the ablations of one chunk.</summary>
     public int? ChunkSize { get; init; }
 
+    /// <summary>The work of one ablation (e.g. the FLOPs its path needs). When set and the progress also takes
+    /// (done, total, work fraction), the fraction of the work done is reported with each count, for ETAs.</summary>
+    public Func<PlannedAblation, double>? Cost { get; init; }
+
     /// <summary>Runs the plan; returns how many ablations were evaluated now (not skipped).</summary>
     /// <param name="progress">(done, total) over the items this shard owns, counting those already stored.</param>
     public int Run(IReadOnlyList<PlannedAblation> plan, IProgress<(int Done, int Total)>? progress = null)
@@ -35,7 +39,14 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         }
         var todo = mine.Where(p => !store.Contains(p.Key)).ToList();
         int done = mine.Count - todo.Count;
-        if (mine.Count > 0) progress?.Report((done, mine.Count));
+        var weighted = Cost is not null ? progress as IProgress<(int Done, int Total, double Work)> : null;
+        double totalWork = weighted is null ? 0 : mine.Sum(Cost!), doneWork = weighted is null ? 0 : totalWork - todo.Sum(Cost!);
+        void Report()
+        {
+            if (weighted is not null && totalWork > 0) weighted.Report((done, mine.Count, doneWork / totalWork));
+            else progress?.Report((done, mine.Count));
+        }
+        if (mine.Count > 0) Report();
         int evaluated = 0;
         int size = Math.Max(1, ChunkSize ?? evaluator.PreferredChunk);
         for (int start = 0; start < todo.Count; start += size)
@@ -48,7 +59,9 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
                 store.Add(ToRecord(item, result, watch.Elapsed.TotalSeconds));
                 watch.Restart();
                 evaluated++;
-                progress?.Report((++done, mine.Count));
+                done++;
+                if (weighted is not null) doneWork += Cost!(item);
+                Report();
             });
             RecordPaths();
         }

@@ -1,7 +1,7 @@
 namespace OnnxAblation;
 
 /// <summary>The engine's (done, total) progress of one stage, reported as <see cref="ProgressReport"/>s on the calling thread.</summary>
-internal sealed class StageProgress(IProgress<ProgressReport>? outer, string stage, CancellationToken cancellation) : IProgress<(int Done, int Total)>, IProgress<int>
+internal sealed class StageProgress(IProgress<ProgressReport>? outer, string stage, CancellationToken cancellation) : IProgress<(int Done, int Total)>, IProgress<(int Done, int Total, double Work)>, IProgress<int>
 {
     private int _total;
 
@@ -16,6 +16,13 @@ internal sealed class StageProgress(IProgress<ProgressReport>? outer, string sta
     {
         cancellation.ThrowIfCancellationRequested();
         outer?.Report(new ProgressReport(stage, value.Done, value.Total));
+    }
+
+    /// <summary>With the fraction of the stage's work done (weighted by cost, e.g. FLOPs).</summary>
+    public void Report((int Done, int Total, double Work) value)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        outer?.Report(new ProgressReport(stage, value.Done, value.Total, null, value.Work));
     }
 
     public void Report(int value) => Report((value, _total));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using OnnxAblation.Ablation;
 using OnnxAblation.Ablation.Store;
@@ -93,18 +94,23 @@ internal static class Run
             var last = DateTime.UtcNow;
             var start = DateTime.UtcNow;
             string? stage = null;
+            double from = 0;
+            // The fraction done: of the work (FLOPs) where the stage reports it, else of the count.
+            static double Fraction(ProgressReport p) => p.Work ?? (p.Total > 0 ? (double)p.Done / p.Total : 0);
             var plain = new SyncProgress<ProgressReport>(p =>
             {
                 if (p.Stage != stage)
                 {
                     stage = p.Stage;
                     start = DateTime.UtcNow;
+                    from = Fraction(p); // a resumed stage starts with what is stored: the rate counts only what is done now
                 }
                 else if ((DateTime.UtcNow - last).TotalSeconds < 10 && p.Done != p.Total) return;
                 last = DateTime.UtcNow;
-                double elapsed = (DateTime.UtcNow - start).TotalSeconds;
-                string eta = p.Done > 0 && p.Done < p.Total ? $", ETA {TimeSpan.FromSeconds(elapsed / p.Done * (p.Total - p.Done)):mm\\:ss}" : "";
-                Console.Error.WriteLine($"{p.Stage}: {p.Done}/{p.Total}{eta}");
+                double elapsed = (DateTime.UtcNow - start).TotalSeconds, f = Fraction(p);
+                string work = p.Work is double w ? string.Create(CultureInfo.InvariantCulture, $" ({w * 100:F1}% of the work)") : "";
+                string eta = f > from && f < 1 ? $", ETA {TimeSpan.FromSeconds(elapsed / (f - from) * (1 - f)):h\\:mm\\:ss}" : "";
+                Console.Error.WriteLine($"{p.Stage}: {p.Done}/{p.Total}{work}{eta}");
             });
             return work(plain);
         }
@@ -118,7 +124,8 @@ internal static class Run
                 {
                     if (!tasks.TryGetValue(x.Stage, out var task)) tasks[x.Stage] = task = ctx.AddTask(Markup.Escape(x.Stage));
                     task.MaxValue = Math.Max(1, x.Total);
-                    task.Value = x.Done;
+                    // with the work fraction (FLOPs) known, the bar and its remaining time follow the work, not the count
+                    task.Value = x.Work is double w ? w * task.MaxValue : x.Done;
                 });
                 result = work(p);
                 foreach (var task in tasks.Values) task.Value = task.MaxValue;

@@ -1,3 +1,4 @@
+using OnnxAblation.Ablation;
 using System.Globalization;
 using System.Reflection;
 using OnnxAblation.Ablation.Evaluation;
@@ -66,8 +67,31 @@ internal static class StudySetup
             Planner = new StudyPlanner(units, mode),
             Store = store,
             Evaluator = evaluator,
-            Runner = new StudyRunner(store, evaluator, data, mode.ToString(), shard),
+            Runner = new StudyRunner(store, evaluator, data, mode.ToString(), shard) { Cost = exactReference ? null : FastWork(units, data) },
             Shard = shard,
         };
+    }
+
+    /// <summary>
+    /// Work of one ablation on the fast path, for ETAs: the multiply-adds after its earliest layer's cut (the baseline: a
+    /// full pass), plus 2% of a full pass for what every ablation costs whatever its suffix (mask, copy, commit). Null
+    /// when the multiply-adds cannot be counted (progress then counts ablations).
+    /// </summary>
+    private static Func<PlannedAblation, double>? FastWork(ModelUnits units, Dataset data)
+    {
+        FlopCounter flops;
+        try
+        {
+            flops = new FlopCounter(units, data.SampleShape);
+        }
+        catch (AblationException)
+        {
+            return null;
+        }
+        double total = flops.TotalMacs;
+        if (total <= 0) return null;
+        var suffix = new Dictionary<string, double>(StringComparer.Ordinal);
+        double After(string layer) => suffix.TryGetValue(layer, out double v) ? v : suffix[layer] = flops.SuffixMacs(units[layer]);
+        return p => p.Sets.Count == 0 ? total : p.Sets.Max(s => After(s.Layer)) + 0.02 * total;
     }
 }

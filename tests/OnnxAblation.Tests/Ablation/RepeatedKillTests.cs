@@ -24,20 +24,7 @@ public class RepeatedKillTests(ITestOutputHelper output)
         : ["study", TestPaths.Model("fmnist-mlp/model.onnx"), "--data", DataSpec(false), "--limit", "2000", "--threads", "1",
             "--ablations-per-run", "4", "--cumulative-seeds", "2", "--class-top", "1,2", "--pairs", "/fc2/Gemm", "--store", store];
 
-    /// <summary>Records in the store (0 before it exists); opening runs SQLite's quick check, so a damaged store fails here.</summary>
-    private static int Count(string store)
-    {
-        if (!File.Exists(store) || new FileInfo(store).Length == 0) return 0;
-        try
-        {
-            using var s = ResultStore.OpenExisting(store);
-            return s.Count;
-        }
-        catch (StoreFormatException e) when (e.Message.Contains("without tables", StringComparison.Ordinal))
-        {
-            return 0; // created, schema not committed yet
-        }
-    }
+    private static int Count(string store) => StoreWatch.Count(store);
 
     /// <summary>A cheap read-only count to poll a store being written (the quick check runs after each kill instead).</summary>
     private static int Peek(string store)

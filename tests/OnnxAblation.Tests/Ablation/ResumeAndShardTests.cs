@@ -48,21 +48,7 @@ public class ResumeAndShardTests
 
         using (var p = CliProcess.Start(Args(killed)))
         {
-            int seen = 0;
-            var deadline = DateTime.UtcNow.AddMinutes(2);
-            while (!p.HasExited && DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(15);
-                if (!File.Exists(killed)) continue;
-                try
-                {
-                    using var s = ResultStore.OpenExisting(killed);
-                    seen = s.Count;
-                }
-                catch (StoreFormatException) { continue; } // created but schema not written yet
-                if (seen >= 25) break;
-            }
-            Assert.False(p.HasExited, "the study finished before it could be killed");
+            StoreWatch.WaitForRecords(p, killed, 25);
             p.Kill(entireProcessTree: true); // SIGKILL on Linux
             p.WaitForExit();
         }
@@ -95,19 +81,7 @@ public class ResumeAndShardTests
         {
             var errText = p.StandardError.ReadToEndAsync();
             var outText = p.StandardOutput.ReadToEndAsync();
-            var deadline = DateTime.UtcNow.AddMinutes(2);
-            while (!p.HasExited && DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(15);
-                if (!File.Exists(stopped)) continue;
-                try
-                {
-                    using var s = ResultStore.OpenExisting(stopped);
-                    if (s.Count >= 25) break;
-                }
-                catch (StoreFormatException) { continue; } // created but schema not written yet
-            }
-            Assert.False(p.HasExited, "the study finished before it could be stopped");
+            StoreWatch.WaitForRecords(p, stopped, 25);
             using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
             Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1)), "the study did not stop on SIGTERM");
             Assert.Equal(143, p.ExitCode);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Tests.Support;
 
@@ -18,11 +17,7 @@ public class StoreFaultTests
     private static string[] Study(string store) => ["study", MlpPath, "--data", DataSpec, "--limit", "400", "--batch-size", "1",
         "--threads", "1", "--cumulative-seeds", "2", "--class-top", "1,2", "--exact-reference", "--store", store];
 
-    private static int Count(string store)
-    {
-        using var s = ResultStore.OpenExisting(store);
-        return s.Count;
-    }
+    private static int Count(string store) => StoreWatch.Count(store);
 
     private static void AssertSameResults(string expectedPath, string actualPath)
     {
@@ -45,23 +40,6 @@ public class StoreFaultTests
         string line = Assert.Single(stderr.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal); // no stack trace
         return line;
-    }
-
-    /// <summary>Polls the store a running CLI writes until it holds at least <paramref name="records"/> records.</summary>
-    private static void WaitForRecords(Process p, string store, int records)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!p.HasExited && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(15);
-            if (!File.Exists(store)) continue;
-            try
-            {
-                if (Count(store) >= records) return;
-            }
-            catch (StoreFormatException) { } // created, schema not written yet
-        }
-        Assert.False(p.HasExited, "the study finished before the test could act");
     }
 
     [Fact]
@@ -93,7 +71,7 @@ public class StoreFaultTests
         using var first = CliProcess.Start(Study(shared));
         var firstErr = first.StandardError.ReadToEndAsync();
         var firstOut = first.StandardOutput.ReadToEndAsync();
-        WaitForRecords(first, shared, 10);
+        StoreWatch.WaitForRecords(first, shared, 10);
         var (code2, _, err2) = CliProcess.Run(Study(shared));
         Assert.False(first.HasExited, "the first study ended before the second was refused");
         Assert.Equal(2, code2);
