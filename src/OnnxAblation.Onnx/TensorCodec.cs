@@ -29,7 +29,9 @@ public static class TensorCodec
         foreach (long d in tensor.Dims)
         {
             if (d < 0) throw new OnnxFormatException($"tensor '{tensor.Name}' has a negative dimension {d}");
-            n = checked(n * d);
+            if (d != 0 && n > long.MaxValue / 16 / d)
+                throw new OnnxFormatException($"tensor '{tensor.Name}' has dims [{string.Join(",", tensor.Dims)}], more elements than any file can hold");
+            n *= d;
         }
         return n;
     }
