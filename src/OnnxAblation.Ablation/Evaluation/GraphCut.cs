@@ -7,7 +7,7 @@ namespace OnnxAblation.Ablation.Evaluation;
 
 /// <summary>
 /// A model cut right after a layer's unit tensor U: the prefix computes every tensor that crosses the cut
-/// (U, residual branches, the input where it is reused) once per data chunk; the suffix takes them plus a
+/// (U, residual and parallel branches, the input where it is reused) once per data chunk; the suffix takes them plus a
 /// per-ablation channel mask and evaluates K ablations × B samples in one run:
 /// U' = reshape(unsqueeze(U, 0) · mask[K,1,C,1..], [K·B, C, ..]) (C on the units' axis: 1 for NCHW, last for
 /// [B, T, C]); other crossing tensors are repeated K times.
@@ -61,7 +61,7 @@ internal sealed class GraphCut
         var g = model.Index();
         string u = layer.UnitTensor;
         if (layer.IsOutputLayer) { reason = "the output layer has no suffix to evaluate"; return null; }
-        var prefixNodes = Ancestors(g, u);
+        var prefixNodes = PrefixNodes(g, u);
         string output = graph.Output[0].Name;
         if (prefixNodes.Contains(g.Producer(output))) { reason = "the model output does not depend on the layer"; return null; }
         var suffixSet = Enumerable.Range(0, graph.Node.Count).Where(i => !prefixNodes.Contains(i)).ToHashSet();
@@ -128,7 +128,7 @@ internal sealed class GraphCut
         int opset = (int)(model.Proto.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 13);
         var moved = crossing.Select((t, i) => (t, p: batchAxes[i], rank: sampleShapes[i].Length + 1)).Where(x => x.p != 0 && !realInputs.Contains(x.t))
             .ToDictionary(x => x.t, x => (x.p, x.rank), StringComparer.Ordinal);
-        var prefix = BuildPrefix(model, prefixNodes, crossing.Where(t => !realInputs.Contains(t)).ToList(), moved);
+        var prefix = BuildPrefix(model, WithConstantProducers(g, prefixNodes), crossing.Where(t => !realInputs.Contains(t)).ToList(), moved);
         var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, unitAxis, k, opset, moved);
         reason = null;
         return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k, unitAxis);
@@ -221,6 +221,49 @@ internal sealed class GraphCut
         var back = new long[rank];
         for (int i = 0; i < rank; i++) back[forward[i]] = i;
         return back;
+    }
+
+    /// <summary>
+    /// The nodes the prefix runs once per data chunk: those <paramref name="unitTensor"/> depends on, and every other
+    /// node that reads the model input without depending on the unit tensor (a parallel branch: the other paths of an
+    /// Inception block, the other side of a wide layer), whose outputs then cross the cut as cached tensors instead of
+    /// being recomputed for every ablation. Nodes that depend on constants alone stay in the suffix.
+    /// </summary>
+    internal static HashSet<int> PrefixNodes(GraphIndex g, string unitTensor)
+    {
+        var prefix = Ancestors(g, unitTensor);
+        var dependent = InputDependent(g, g.RealInputs.Select(v => v.Name).ToHashSet(StringComparer.Ordinal));
+        var downstream = new HashSet<string>(StringComparer.Ordinal) { unitTensor };
+        foreach (int i in g.TopologicalOrder)
+        {
+            var n = g.Node(i);
+            if (prefix.Contains(i)) continue;
+            if (n.Input.Any(downstream.Contains))
+            {
+                foreach (var o in n.Output) if (o.Length > 0) downstream.Add(o);
+            }
+            else if (n.Input.Any(dependent.Contains))
+            {
+                prefix.Add(i);
+            }
+        }
+        return prefix;
+    }
+
+    /// <summary>
+    /// <paramref name="nodes"/> plus the constant-only nodes (Constant, shape arithmetic on initializers) whose outputs
+    /// they read: a parallel branch moved into the prefix keeps its constants, which the suffix keeps too.
+    /// </summary>
+    private static HashSet<int> WithConstantProducers(GraphIndex g, HashSet<int> nodes)
+    {
+        var all = new HashSet<int>(nodes);
+        foreach (int i in nodes)
+            foreach (var t in g.Node(i).Input)
+            {
+                int p = t.Length > 0 ? g.Producer(t) : -1;
+                if (p >= 0 && !nodes.Contains(p)) all.UnionWith(Ancestors(g, t));
+            }
+        return all;
     }
 
     internal static HashSet<int> Ancestors(GraphIndex g, string tensor)
