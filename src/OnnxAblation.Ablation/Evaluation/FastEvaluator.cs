@@ -142,11 +142,27 @@ public sealed class FastEvaluator : IAblationEvaluator
         if (sets.Count != 1)
             return Reference(IAblationEvaluator.AcrossLayers, "the fast path masks one layer's units at a time");
         var layer = _units[sets[0].Layer];
-        if (!_mode.Mode.FastMaskableOn(layer))
-            return Reference(layer.Name, $"mode {_mode.Mode.Key} is not a mask of the unit tensor on this layer; zero-in is");
+        if (ModeReason(_mode, layer) is { } why) return Reference(layer.Name, why);
         if (Plan(layer.Name) is null) return Reference(layer.Name, _cutReasons[layer.Name]);
         _paths.TryAdd(layer.Name, "fast");
         return true;
+    }
+
+    private static string? ModeReason(ModeSpec mode, Layer layer) =>
+        mode.Mode.FastMaskableOn(layer) ? null : $"mode {mode.Mode.Key} is not a mask of the unit tensor on this layer; zero-in is";
+
+    /// <summary>
+    /// Why single-unit ablations of <paramref name="layer"/> in <paramref name="mode"/> would go to the reference path,
+    /// or null when they take the fast path: the same checks an evaluation makes, without evaluating anything.
+    /// </summary>
+    public static string? ReferenceReason(ModelUnits units, Layer layer, ModeSpec mode, IReadOnlyList<int> sampleShape)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(mode);
+        ArgumentNullException.ThrowIfNull(sampleShape);
+        if (ModeReason(mode, layer) is { } why) return why;
+        return GraphCut.TryCreate(units, layer, 1, sampleShape, out string? reason) is null ? reason ?? "the graph cannot be cut after it" : null;
     }
 
     /// <summary>Notes once why <paramref name="layer"/> goes to the reference path; with <see cref="FastOptions.RequireFast"/>, refuses instead.</summary>
