@@ -280,9 +280,14 @@ internal sealed class GraphCut
         return set;
     }
 
+    /// <summary>
+    /// Whether <paramref name="t"/> is float32, followed back through first inputs to a typed source: a graph input, an
+    /// initializer, a Constant, a Cast, an integer-valued op. As deep as the graph (an EfficientNet's late convolutions sit
+    /// hundreds of nodes deep).
+    /// </summary>
     private static bool IsFloat(GraphIndex g, string t)
     {
-        for (int depth = 0; depth < 100; depth++)
+        for (int depth = 0; depth <= g.Graph.Node.Count; depth++)
         {
             if (g.InitializerOrNull(t) is { } init) return init.DataType == 1;
             int p = g.Producer(t);
