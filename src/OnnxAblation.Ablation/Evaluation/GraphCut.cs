@@ -49,6 +49,9 @@ internal sealed class GraphCut
     /// <summary>Shape of the mask input: [K, 1, …] with the units on <see cref="UnitAxis"/> and 1 elsewhere.</summary>
     public long[] MaskShape => [K, 1, .. SampleShapes[0].Select((d, i) => i == UnitAxis ? d : 1L)];
 
+    /// <summary>The batch size the model fixes (every prefix run takes that many samples; K is 1), or null.</summary>
+    public int? FixedBatch { get; private init; }
+
     /// <summary>Ablations per suffix run.</summary>
     public int K { get; }
 
@@ -93,8 +96,13 @@ internal sealed class GraphCut
         // Shapes with batches of 2 and 3 find each tensor's batch axis (the first for most, the second for the
         // sequence-first [T, B, C] tensors inside torch's MultiheadAttention); it is moved first across the cut.
         var inner = crossing.Where(t => !realInputs.Contains(t)).ToList();
-        var shapes2 = ProbeShapes(model, inner, sampleShape, 2);
-        var shapes3 = ProbeShapes(model, inner, sampleShape, 3);
+        // A model that fixes its batch size (old exporters: input [1, 3, 224, 224], Reshape to [1, 9216]) is cut in its
+        // batch size: every tensor's batch axis is taken to be its first, of that size, and a suffix run holds one
+        // ablation of one batch (K·B = the fixed batch, so the graph's own fixed shapes stay valid).
+        int? fixedBatch = realInputs.Count == 1 && g.DeclaredShape(realInputs.First()) is { Length: > 0 } d0 && d0[0] is > 0 ? (int)d0[0]!.Value : null;
+        if (fixedBatch is not null) k = 1;
+        var shapes2 = ProbeShapes(model, inner, sampleShape, fixedBatch ?? 2);
+        var shapes3 = fixedBatch is null ? ProbeShapes(model, inner, sampleShape, 3) : shapes2;
         var sampleShapes = new List<long[]>();
         var batchAxes = new List<int>();
         // A model input crossing the cut has the shape the model declares per sample (e.g. [784] for 28×28 images fed
@@ -108,9 +116,10 @@ internal sealed class GraphCut
         }
         foreach (var t in crossing)
         {
-            long[] s = realInputs.Contains(t) ? [2, .. InputSample(t)] : shapes2[t];
-            long[] s3 = realInputs.Contains(t) ? [3, .. InputSample(t)] : shapes3[t];
-            int p = BatchAxis(s, s3);
+            long[] s = realInputs.Contains(t) ? [fixedBatch ?? 2, .. InputSample(t)] : shapes2[t];
+            long[] s3 = realInputs.Contains(t) ? [fixedBatch ?? 3, .. InputSample(t)] : shapes3[t];
+            int p = fixedBatch is int fb ? (s.Length > 0 && s[0] == fb ? 0 : -1) : BatchAxis(s, s3);
+            if (p < 0 && fixedBatch is not null) { reason = $"the model fixes its batch size to {fixedBatch}, and tensor '{t}' crossing the cut does not lead with it (shape [{string.Join(",", s)}])"; return null; }
             if (p < 0) { reason = $"tensor '{t}' crossing the cut has no batch axis of its own (shape [{string.Join(",", s)}] for 2 samples, [{string.Join(",", s3)}] for 3)"; return null; }
             batchAxes.Add(p);
             sampleShapes.Add(s.Where((_, i) => i != p).ToArray());
@@ -131,7 +140,7 @@ internal sealed class GraphCut
         var prefix = BuildPrefix(model, WithConstantProducers(g, prefixNodes), crossing.Where(t => !realInputs.Contains(t)).ToList(), moved);
         var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, unitAxis, k, opset, moved);
         reason = null;
-        return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k, unitAxis);
+        return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k, unitAxis) { FixedBatch = fixedBatch };
     }
 
     /// <summary>Tensors the suffix reads from the prefix or the model input; the unit tensor first.</summary>

@@ -158,6 +158,32 @@ public class FastPathEqualityTests
         AssertAllFastAndEqual(fast, reference, fe, ablations);
     }
 
+    [Fact]
+    public void A_model_that_fixes_its_batch_size_runs_fast_in_it()
+    {
+        // Batch fixed to 4 (input [4,16], a Reshape to [4,5]), 12 samples: three batches of 4, one ablation per suffix run.
+        var rng = new Random(11);
+        float[] V(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var b = new GraphBuilder().Input("x", 4, 16).Output("y", 4, 3);
+        string h = b.Node("Relu", [b.Node("MatMul", ["x", b.Init("w1", [16, 6], V(96))], name: "fc1")]);
+        string h2 = b.Node("Relu", [b.Node("MatMul", [h, b.Init("w2", [6, 5], V(30))], name: "fc2")]);
+        var shape = b.Init("shape", [2], [4f, 5f]); // float: cast below, as old exporters' hard-coded shapes
+        string flat = b.Node("Reshape", [h2, b.Node("Cast", [shape], attributes: ("to", 7L))]);
+        b.Node("MatMul", [flat, b.Init("head", [5, 3], V(15))], output: "y", name: "head");
+        var model = b.Build();
+        var data = new Dataset(V(12 * 16), Enumerable.Range(0, 12).Select(i => i % 3).ToArray(), [16], ["a", "b", "c"], "<fixed batch>");
+        var units = UnitDiscovery.Discover(model, data.SampleShape);
+        var cut = GraphCut.TryCreate(units, units["fc1"], 8, data.SampleShape, out string? why);
+        Assert.True(cut is not null, why);
+        Assert.Equal(4, cut.FixedBatch);
+        Assert.Equal(1, cut.K);
+        var ablations = new List<IReadOnlyList<UnitSet>>();
+        foreach (var l in new[] { "fc1", "fc2" })
+            for (int u = 0; u < units[l].UnitCount; u++) ablations.Add([new UnitSet(l, [u])]);
+        var (fast, reference, fe) = Both(units, data, ablations, new FastOptions());
+        AssertAllFastAndEqual(fast, reference, fe, ablations);
+    }
+
     /// <summary>Every ablation took the fast path, with the reference path's predictions and loss.</summary>
     private static void AssertAllFastAndEqual(EvaluationResult[] fast, EvaluationResult[] reference, FastEvaluator fe, List<IReadOnlyList<UnitSet>> ablations)
     {
