@@ -6,7 +6,10 @@ namespace OnnxAblation.Onnx;
 
 /// <summary>
 /// An ONNX model in memory: the one place that parses and writes ONNX protobuf.
-/// External data is read in at load time, so a model is always self-contained once loaded.
+/// External data is read in at load time, so a model is self-contained once loaded, unless the model with its data is
+/// larger than <see cref="OnnxLoadOptions.InMemoryLimitBytes"/> (always above 2 GB): then its external tensors stay on
+/// disk, referenced by absolute path, read on demand (<see cref="TensorCodec"/>), mapped once for ONNX Runtime, and copied
+/// in chunks by <see cref="Save"/>.
 /// </summary>
 public sealed class OnnxModel
 {
@@ -24,16 +27,23 @@ public sealed class OnnxModel
 
     public GraphProto Graph => Proto.Graph;
 
-    public static OnnxModel Load(string path)
+    public static OnnxModel Load(string path) => Load(path, null);
+
+    public static OnnxModel Load(string path, OnnxLoadOptions? options)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
             throw new OnnxFormatException(Directory.Exists(path) ? $"{path}: is a directory, not an ONNX model file" : $"{path}: model file not found");
+        long size = new FileInfo(path).Length;
+        if (size > OnnxSaveOptions.InlineLimitBytes)
+            throw new OnnxFormatException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{path}: the file is {size / 1e9:F2} GB; one ONNX protobuf cannot exceed 2 GB, so this is not a valid ONNX file. ") +
+                "Save models over 2 GB with their tensors as external data (onnx.save_model(model, path, save_as_external_data=True))");
         byte[] bytes = File.ReadAllBytes(path);
-        return FromBytes(bytes, Path.GetDirectoryName(Path.GetFullPath(path)), path);
+        return FromBytes(bytes, Path.GetDirectoryName(Path.GetFullPath(path)), path, options);
     }
 
-    public static OnnxModel FromBytes(byte[] bytes, string? baseDirectory = null, string source = "<bytes>")
+    public static OnnxModel FromBytes(byte[] bytes, string? baseDirectory = null, string source = "<bytes>", OnnxLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         if (bytes.Length == 0)
@@ -53,17 +63,12 @@ public sealed class OnnxModel
             throw new OnnxFormatException($"{source}: ONNX graph has no nodes");
         if (proto.Graph.Output.Count == 0)
             throw new OnnxFormatException($"{source}: ONNX graph has no outputs");
-        ExternalData.LoadAll(proto, baseDirectory, source);
+        ExternalData.LoadAll(proto, baseDirectory, source, (options ?? new OnnxLoadOptions()).InMemoryLimitBytes);
         foreach (var init in proto.Graph.Initializer)
         {
-            if (TensorCodec.IsSupported(init.DataType) && init.HasRawData())
-            {
-                long want = TensorCodec.ElementCount(init);
-                // size check catches truncated tensors early, with a clear message
-                int size = init.DataType switch { 1 or 6 => 4, 2 or 3 => 1, 7 or 11 => 8, _ => 2 };
-                if (init.RawData.Length != want * size)
-                    throw new OnnxFormatException($"{source}: initializer '{init.Name}' has {init.RawData.Length} bytes of data, its shape [{string.Join(",", init.Dims)}] needs {want * size}");
-            }
+            // size check catches truncated tensors early, with a clear message
+            if (init.HasRawData() && TensorCodec.ByteCount(init) is long want && init.RawData.Length != want)
+                throw new OnnxFormatException($"{source}: initializer '{init.Name}' has {init.RawData.Length} bytes of data, its shape [{string.Join(",", init.Dims)}] needs {want}");
         }
         return new OnnxModel(proto, source);
     }
@@ -94,7 +99,10 @@ public sealed class OnnxModel
         return clone;
     }
 
-    /// <summary>The model serialised with every tensor inline.</summary>
+    /// <summary>Whether some tensors were kept on disk at load time (a model over the in-memory limit).</summary>
+    public bool HasDataOnDisk => ExternalData.AllTensors(Graph).Any(t => ExternalData.Locate(t) is not null);
+
+    /// <summary>The model serialised with every tensor inline, except those kept on disk (absolute references).</summary>
     public byte[] ToBytes() => Proto.ToByteArray();
 
     /// <summary>Writes the model; tensors go to a side file on request or when the model exceeds 2 GB.</summary>
@@ -104,7 +112,7 @@ public sealed class OnnxModel
         options ??= new OnnxSaveOptions();
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
-        bool external = options.ExternalData || Proto.CalculateSize() > OnnxSaveOptions.InlineLimitBytes;
+        bool external = options.ExternalData || HasDataOnDisk || Proto.CalculateSize() > OnnxSaveOptions.InlineLimitBytes;
         var toWrite = external ? ExternalData.Externalise(Proto, path, options) : Proto;
         string tmp = path + ".tmp";
         using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
@@ -112,8 +120,28 @@ public sealed class OnnxModel
         File.Move(tmp, path, overwrite: true);
     }
 
-    /// <summary>SHA-256 of the inline serialisation (hex): identifies a model in result stores.</summary>
-    public string Sha256() => Convert.ToHexStringLower(SHA256.HashData(ToBytes()));
+    /// <summary>
+    /// SHA-256 (hex) that identifies a model in result stores: of the inline serialisation; for a model with tensors
+    /// kept on disk, of the serialisation without their file references followed by their bytes in graph order,
+    /// streamed from disk (where the files are does not change the hash).
+    /// </summary>
+    public string Sha256()
+    {
+        if (!HasDataOnDisk) return Convert.ToHexStringLower(SHA256.HashData(ToBytes()));
+        var structure = Proto.Clone();
+        var onDisk = new List<ExternalLocation>();
+        foreach (var t in ExternalData.AllTensors(structure.Graph))
+        {
+            if (ExternalData.Locate(t) is not { } where) continue;
+            onDisk.Add(where);
+            t.ExternalData.Clear();
+        }
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(structure.ToByteArray());
+        using var sink = new HashStream(hash);
+        foreach (var where in onDisk) ExternalData.CopyTo(where, sink);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 
     public TensorProto Initializer(string name) =>
         Graph.Initializer.FirstOrDefault(t => t.Name == name)

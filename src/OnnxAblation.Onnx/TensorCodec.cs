@@ -29,7 +29,9 @@ public static class TensorCodec
         foreach (long d in tensor.Dims)
         {
             if (d < 0) throw new OnnxFormatException($"tensor '{tensor.Name}' has a negative dimension {d}");
-            n = checked(n * d);
+            if (d != 0 && n > long.MaxValue / 16 / d)
+                throw new OnnxFormatException($"tensor '{tensor.Name}' has dims [{string.Join(",", tensor.Dims)}], more elements than any file can hold");
+            n *= d;
         }
         return n;
     }
@@ -45,6 +47,10 @@ public static class TensorCodec
         Float16 or BFloat16 => 2,
         _ => 0,
     };
+
+    /// <summary>Bytes the tensor's values take in raw_data (or external data), or null for an element type not supported.</summary>
+    internal static long? ByteCount(TensorProto tensor) =>
+        IsSupported(tensor.DataType) ? ElementCount(tensor) * ElementSize(tensor.DataType) : null;
 
     /// <summary>Decodes the tensor into a new float array.</summary>
     public static float[] ToFloats(TensorProto tensor)
@@ -64,6 +70,15 @@ public static class TensorCodec
         int type = tensor.DataType;
         if (!IsSupported(type))
             throw new OnnxFormatException($"tensor '{tensor.Name}' has element type {DataTypeName(type)}, which is not supported (float32, float16, bfloat16, float64, int8, uint8, int32, int64 are)");
+        if (ExternalData.Locate(tensor) is { } where)
+        {
+            // kept on disk (a model over the in-memory limit): read on demand, float32 straight into the destination
+            if (where.Length != count * ElementSize(type))
+                throw new OnnxFormatException($"tensor '{tensor.Name}' has {where.Length} bytes of external data, its dims and type need {count * ElementSize(type)}");
+            if (type == Float && BitConverter.IsLittleEndian) ExternalData.Read(where, MemoryMarshal.AsBytes(destination));
+            else DecodeRaw(type, ReadExternal(where), destination);
+            return;
+        }
         if (tensor.DataLocation == TensorProto.Types.DataLocation.External)
             throw new OnnxFormatException($"tensor '{tensor.Name}' is stored as external data that was not loaded (load the model from its file path)");
 
@@ -220,13 +235,21 @@ public static class TensorCodec
         var r = new long[n];
         if (tensor.DataType == Int64)
         {
-            if (tensor.HasRawData()) MemoryMarshal.Cast<byte, long>(tensor.RawData.Span)[..n].CopyTo(r);
+            if (ExternalData.Locate(tensor) is { } where && where.Length == 8L * n) MemoryMarshal.Cast<byte, long>(ReadExternal(where)).CopyTo(r);
+            else if (tensor.HasRawData()) MemoryMarshal.Cast<byte, long>(tensor.RawData.Span)[..n].CopyTo(r);
             else for (int i = 0; i < n; i++) r[i] = tensor.Int64Data[i];
             return r;
         }
         var f = ToFloats(tensor);
         for (int i = 0; i < n; i++) r[i] = (long)f[i];
         return r;
+    }
+
+    private static byte[] ReadExternal(ExternalLocation where)
+    {
+        var bytes = new byte[where.Length];
+        ExternalData.Read(where, bytes);
+        return bytes;
     }
 
     internal static float BFloat16ToFloat(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);

@@ -24,7 +24,7 @@ public static class ActivationProbe
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(onBatch);
         var probe = WithOutputs(model, tensors);
-        using var session = SessionFactory.Create(probe.ToBytes(), options, model.Source);
+        using var session = SessionFactory.Create(probe, options);
         string inputName = session.InputMetadata.Keys.Single();
         var dims = session.InputMetadata.Values.Single().Dimensions;
         long?[] modelShape = dims.Select(d => d > 0 ? (long?)d : null).ToArray();
@@ -65,7 +65,7 @@ public static class ActivationProbe
         var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
         if (tensors.Count == 0) return shapes;
         var probe = WithOutputs(model, tensors);
-        using var session = SessionFactory.Create(probe.ToBytes(), (options ?? new InferenceOptions()) with { BatchSize = 1 }, model.Source);
+        using var session = SessionFactory.Create(probe, (options ?? new InferenceOptions()) with { BatchSize = 1 });
         var meta = session.InputMetadata.Values.Single();
         if (meta.ElementDataType != TensorElementType.Float)
             throw new OnnxFormatException($"{model.Source}: the model input is {meta.ElementDataType}, not float");

@@ -40,7 +40,7 @@ public static class ConstantFolder
         var proto = new ModelProto { IrVersion = Math.Max(model.Proto.IrVersion, 4), Graph = graph };
         proto.OpsetImport.AddRange(model.Proto.OpsetImport);
         proto.Functions.AddRange(model.Proto.Functions);
-        using var session = SessionFactory.Create(OnnxModel.FromProto(proto).ToBytes(), new InferenceOptions { Threads = 1 }, model.Source + " (constant subgraphs)");
+        using var session = SessionFactory.Create(OnnxModel.FromProto(proto, model.Source + " (constant subgraphs)"), new InferenceOptions { Threads = 1 });
         using var runOptions = new RunOptions();
         using var values = session.Run(runOptions, Array.Empty<string>(), Array.Empty<OrtValue>(), wanted.ToArray());
         for (int i = 0; i < wanted.Count; i++)

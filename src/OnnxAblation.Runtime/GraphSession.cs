@@ -9,7 +9,7 @@ namespace OnnxAblation.Runtime;
 /// </summary>
 public sealed class GraphSession : IDisposable
 {
-    private readonly InferenceSession _session;
+    private readonly OrtSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly DeviceSpec _device;
     private OrtMemoryInfo? _deviceMemory;
@@ -19,7 +19,7 @@ public sealed class GraphSession : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        _session = SessionFactory.Create(model.ToBytes(), options, model.Source);
+        _session = SessionFactory.Create(model, options);
         _device = options.Device;
     }
 
@@ -52,7 +52,7 @@ public sealed class GraphSession : IDisposable
             if (_device.IsCuda)
             {
                 _deviceMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, _device.DeviceId, OrtMemType.Default);
-                _deviceAllocator = new OrtAllocator(_session, _deviceMemory);
+                _deviceAllocator = new OrtAllocator(_session.Inner, _deviceMemory);
             }
             else
             {
@@ -69,7 +69,7 @@ public sealed class GraphSession : IDisposable
     public void Run(GraphIoBinding binding)
     {
         ArgumentNullException.ThrowIfNull(binding);
-        _session.RunWithBinding(_runOptions, binding.Inner);
+        _session.Inner.RunWithBinding(_runOptions, binding.Inner);
         binding.Inner.SynchronizeBoundOutputs();
     }
 

@@ -10,7 +10,7 @@ namespace OnnxAblation.Runtime;
 /// </summary>
 public sealed class ModelSession : IDisposable
 {
-    private readonly InferenceSession _session;
+    private readonly OrtSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly Dictionary<int, Binding> _bindings = new();
     private readonly string[] _inputNames;
@@ -26,7 +26,7 @@ public sealed class ModelSession : IDisposable
         public OrtValue[] Outputs { get; } = [OutputValue];
     }
 
-    private ModelSession(InferenceSession session, string source, long[] sampleDims, int? fixedBatch, int outputSize, InferenceOptions options)
+    private ModelSession(OrtSession session, string source, long[] sampleDims, int? fixedBatch, int outputSize, InferenceOptions options)
     {
         _session = session;
         Source = source;
@@ -65,13 +65,17 @@ public sealed class ModelSession : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        return Create(model.ToBytes(), options, model.Source, sampleShapeHint);
+        return Create(SessionFactory.Create(model, options), options, model.Source, sampleShapeHint);
     }
 
     public static ModelSession Create(byte[] modelBytes, InferenceOptions options, string source, IReadOnlyList<int>? sampleShapeHint = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var session = SessionFactory.Create(modelBytes, options, source);
+        return Create(SessionFactory.Create(modelBytes, options, source), options, source, sampleShapeHint);
+    }
+
+    private static ModelSession Create(OrtSession session, InferenceOptions options, string source, IReadOnlyList<int>? sampleShapeHint)
+    {
         try
         {
             if (session.InputMetadata.Count != 1)
@@ -100,7 +104,7 @@ public sealed class ModelSession : IDisposable
         }
     }
 
-    private static int OutputSizeOf(InferenceSession session, int batch, long[] sample)
+    private static int OutputSizeOf(OrtSession session, int batch, long[] sample)
     {
         var outMeta = session.OutputMetadata.Values.First();
         if (outMeta.Dimensions.Skip(1).All(d => d > 0))

@@ -6,7 +6,24 @@ namespace OnnxAblation.Runtime;
 /// <summary>Creates ONNX Runtime sessions with the engine's options (threads, device, optimisation).</summary>
 internal static class SessionFactory
 {
-    internal static InferenceSession Create(byte[] model, InferenceOptions options, string source)
+    /// <summary>A session over <paramref name="model"/>; tensors it keeps on disk are fed from their shared mapping.</summary>
+    internal static OrtSession Create(OnnxModel model, InferenceOptions options)
+    {
+        var (weights, bytes) = DiskWeights.Prepare(model);
+        try
+        {
+            return new OrtSession(Open(bytes, options, model.Source), weights);
+        }
+        catch
+        {
+            weights?.Dispose();
+            throw;
+        }
+    }
+
+    internal static OrtSession Create(byte[] model, InferenceOptions options, string source) => new(Open(model, options, source), null);
+
+    private static InferenceSession Open(byte[] model, InferenceOptions options, string source)
     {
         var so = new SessionOptions
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnnxAblation.Ablation.Evaluation;
 using OnnxAblation.Ablation.Modes;
 using OnnxAblation.Ablation.Store;
 using OnnxAblation.Ablation.Studies;
@@ -76,6 +77,30 @@ public sealed class AblationSession
     /// <summary>Layers, units, notes and what is not ablatable (with <paramref name="sampleShape"/> for models with symbolic sizes).</summary>
     public ModelUnits Inspect(IReadOnlyList<int>? sampleShape = null) =>
         sampleShape is null ? Units : UnitDiscovery.Discover(Model, sampleShape);
+
+    /// <summary>
+    /// Per hidden layer, the path its single-unit ablations would take in <paramref name="mode"/> (zero-in by default):
+    /// fast, or reference with the reason; nothing is evaluated. The sample shape is the given one, the data's, or the
+    /// model input's declared one.
+    /// </summary>
+    public IReadOnlyList<LayerPath> Paths(IReadOnlyList<int>? sampleShape = null, ModeSpec? mode = null)
+    {
+        var shape = sampleShape ?? Data?.SampleShape ?? DeclaredSampleShape()
+            ?? throw new ArgumentException($"{Model.Source}: the model input's sample dims are symbolic; give the sample shape (e.g. 3,224,224) or data");
+        var units = Inspect(shape);
+        return units.HiddenLayers
+            .Select(l => FastEvaluator.ReferenceReason(units, l, mode ?? ModeSpec.ZeroIn, shape) is { } why
+                ? new LayerPath(l.Name, l.UnitCount, false, why)
+                : new LayerPath(l.Name, l.UnitCount, true, null))
+            .ToList();
+    }
+
+    private int[]? DeclaredSampleShape()
+    {
+        var g = Model.Index();
+        if (g.RealInputs.Count == 0 || g.DeclaredShape(g.RealInputs[0].Name) is not { Length: > 1 } dims) return null;
+        return dims.Skip(1).All(d => d is > 0) ? dims.Skip(1).Select(d => checked((int)d!.Value)).ToArray() : null;
+    }
 
     /// <summary>The intact model on the data: accuracy, per-class accuracy, confusion, loss.</summary>
     public EvaluationResult Evaluate(IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)

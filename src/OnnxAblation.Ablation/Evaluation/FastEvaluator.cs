@@ -142,11 +142,27 @@ public sealed class FastEvaluator : IAblationEvaluator
         if (sets.Count != 1)
             return Reference(IAblationEvaluator.AcrossLayers, "the fast path masks one layer's units at a time");
         var layer = _units[sets[0].Layer];
-        if (!_mode.Mode.FastMaskableOn(layer))
-            return Reference(layer.Name, $"mode {_mode.Mode.Key} is not a mask of the unit tensor on this layer; zero-in is");
+        if (ModeReason(_mode, layer) is { } why) return Reference(layer.Name, why);
         if (Plan(layer.Name) is null) return Reference(layer.Name, _cutReasons[layer.Name]);
         _paths.TryAdd(layer.Name, "fast");
         return true;
+    }
+
+    private static string? ModeReason(ModeSpec mode, Layer layer) =>
+        mode.Mode.FastMaskableOn(layer) ? null : $"mode {mode.Mode.Key} is not a mask of the unit tensor on this layer; zero-in is";
+
+    /// <summary>
+    /// Why single-unit ablations of <paramref name="layer"/> in <paramref name="mode"/> would go to the reference path,
+    /// or null when they take the fast path: the same checks an evaluation makes, without evaluating anything.
+    /// </summary>
+    public static string? ReferenceReason(ModelUnits units, Layer layer, ModeSpec mode, IReadOnlyList<int> sampleShape)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(mode);
+        ArgumentNullException.ThrowIfNull(sampleShape);
+        if (ModeReason(mode, layer) is { } why) return why;
+        return GraphCut.TryCreate(units, layer, 1, sampleShape, out string? reason) is null ? reason ?? "the graph cannot be cut after it" : null;
     }
 
     /// <summary>Notes once why <paramref name="layer"/> goes to the reference path; with <see cref="FastOptions.RequireFast"/>, refuses instead.</summary>
@@ -191,6 +207,11 @@ public sealed class FastEvaluator : IAblationEvaluator
             _cutReasons[layerName] = reason ?? "the graph cannot be cut after it";
             return _plans[layerName] = null;
         }
+        if (cut.FixedBatch is int fixedBatch)
+        {
+            rows = fixedBatch; // one ablation of one padded batch per suffix run
+            k = cut.K;
+        }
         _spare = (layerName, cut);
         // the cut's two models hold the weights once, each worker's sessions twice (initializers and pre-packed copies)
         long footprint = MemoryEstimate.WeightBytes(_units.Model) * (1 + 2L * workers) + workers * (long)rows * perRow;
@@ -219,7 +240,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         _spare = null;
         var perWorker = _options with { Threads = Math.Max(1, _options.Threads / plan.Workers) };
         var fast = Fast with { OutputBudgetBytes = Math.Max(1, Fast.OutputBudget / plan.Workers) };
-        bool resident = Fast.DeviceResident ?? _options.Device.IsCuda;
+        bool resident = (Fast.DeviceResident ?? _options.Device.IsCuda) && cut.FixedBatch is null;
         var clock = _clocks[layerName];
         live = Enumerable.Range(0, plan.Workers).Select(ILayerRunner (_) => resident
             ? new ResidentLayerRunner(cut, _data, perWorker, fast, plan.Rows, _kind, SharedBudget, _reference.IntactOutputs, _reference.OutputWidth, clock)
@@ -355,7 +376,8 @@ public sealed class FastEvaluator : IAblationEvaluator
         {
             _calls++;
             int n = _data.Count, k = _cut.K, c = (int)_cut.SampleShapes[0][_cut.UnitAxis];
-            int chunk = Math.Max(1, Math.Min(n, _rowsPerRun / k));
+            // a model that fixes its batch size runs in it (the data divide into such batches: the reference path checks)
+            int chunk = _cut.FixedBatch ?? Math.Max(1, Math.Min(n, _rowsPerRun / k));
             // Ablations per group: their outputs for every sample are kept until the group is scored.
             long perAblation = (long)n * _width * sizeof(float);
             int group = (int)Math.Clamp(_fast.OutputBudget / perAblation / k * k, k, Math.Max(k, ablations.Count));

@@ -38,7 +38,7 @@ public sealed class FlopCounter
     public double SuffixMacs(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        var prefix = GraphCut.Ancestors(_units.Model.Index(), layer.UnitTensor);
+        var prefix = GraphCut.PrefixNodes(_units.Model.Index(), layer.UnitTensor);
         return _macs.Where(kv => !prefix.Contains(kv.Key)).Sum(kv => kv.Value);
     }
 

@@ -7,7 +7,7 @@ namespace OnnxAblation.Ablation.Evaluation;
 
 /// <summary>
 /// A model cut right after a layer's unit tensor U: the prefix computes every tensor that crosses the cut
-/// (U, residual branches, the input where it is reused) once per data chunk; the suffix takes them plus a
+/// (U, residual and parallel branches, the input where it is reused) once per data chunk; the suffix takes them plus a
 /// per-ablation channel mask and evaluates K ablations × B samples in one run:
 /// U' = reshape(unsqueeze(U, 0) · mask[K,1,C,1..], [K·B, C, ..]) (C on the units' axis: 1 for NCHW, last for
 /// [B, T, C]); other crossing tensors are repeated K times.
@@ -49,6 +49,9 @@ internal sealed class GraphCut
     /// <summary>Shape of the mask input: [K, 1, …] with the units on <see cref="UnitAxis"/> and 1 elsewhere.</summary>
     public long[] MaskShape => [K, 1, .. SampleShapes[0].Select((d, i) => i == UnitAxis ? d : 1L)];
 
+    /// <summary>The batch size the model fixes (every prefix run takes that many samples; K is 1), or null.</summary>
+    public int? FixedBatch { get; private init; }
+
     /// <summary>Ablations per suffix run.</summary>
     public int K { get; }
 
@@ -61,7 +64,7 @@ internal sealed class GraphCut
         var g = model.Index();
         string u = layer.UnitTensor;
         if (layer.IsOutputLayer) { reason = "the output layer has no suffix to evaluate"; return null; }
-        var prefixNodes = Ancestors(g, u);
+        var prefixNodes = PrefixNodes(g, u);
         string output = graph.Output[0].Name;
         if (prefixNodes.Contains(g.Producer(output))) { reason = "the model output does not depend on the layer"; return null; }
         var suffixSet = Enumerable.Range(0, graph.Node.Count).Where(i => !prefixNodes.Contains(i)).ToHashSet();
@@ -93,8 +96,13 @@ internal sealed class GraphCut
         // Shapes with batches of 2 and 3 find each tensor's batch axis (the first for most, the second for the
         // sequence-first [T, B, C] tensors inside torch's MultiheadAttention); it is moved first across the cut.
         var inner = crossing.Where(t => !realInputs.Contains(t)).ToList();
-        var shapes2 = ProbeShapes(model, inner, sampleShape, 2);
-        var shapes3 = ProbeShapes(model, inner, sampleShape, 3);
+        // A model that fixes its batch size (old exporters: input [1, 3, 224, 224], Reshape to [1, 9216]) is cut in its
+        // batch size: every tensor's batch axis is taken to be its first, of that size, and a suffix run holds one
+        // ablation of one batch (K·B = the fixed batch, so the graph's own fixed shapes stay valid).
+        int? fixedBatch = realInputs.Count == 1 && g.DeclaredShape(realInputs.First()) is { Length: > 0 } d0 && d0[0] is > 0 ? (int)d0[0]!.Value : null;
+        if (fixedBatch is not null) k = 1;
+        var shapes2 = ProbeShapes(model, inner, sampleShape, fixedBatch ?? 2);
+        var shapes3 = fixedBatch is null ? ProbeShapes(model, inner, sampleShape, 3) : shapes2;
         var sampleShapes = new List<long[]>();
         var batchAxes = new List<int>();
         // A model input crossing the cut has the shape the model declares per sample (e.g. [784] for 28×28 images fed
@@ -108,9 +116,10 @@ internal sealed class GraphCut
         }
         foreach (var t in crossing)
         {
-            long[] s = realInputs.Contains(t) ? [2, .. InputSample(t)] : shapes2[t];
-            long[] s3 = realInputs.Contains(t) ? [3, .. InputSample(t)] : shapes3[t];
-            int p = BatchAxis(s, s3);
+            long[] s = realInputs.Contains(t) ? [fixedBatch ?? 2, .. InputSample(t)] : shapes2[t];
+            long[] s3 = realInputs.Contains(t) ? [fixedBatch ?? 3, .. InputSample(t)] : shapes3[t];
+            int p = fixedBatch is int fb ? (s.Length > 0 && s[0] == fb ? 0 : -1) : BatchAxis(s, s3);
+            if (p < 0 && fixedBatch is not null) { reason = $"the model fixes its batch size to {fixedBatch}, and tensor '{t}' crossing the cut does not lead with it (shape [{string.Join(",", s)}])"; return null; }
             if (p < 0) { reason = $"tensor '{t}' crossing the cut has no batch axis of its own (shape [{string.Join(",", s)}] for 2 samples, [{string.Join(",", s3)}] for 3)"; return null; }
             batchAxes.Add(p);
             sampleShapes.Add(s.Where((_, i) => i != p).ToArray());
@@ -128,10 +137,10 @@ internal sealed class GraphCut
         int opset = (int)(model.Proto.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 13);
         var moved = crossing.Select((t, i) => (t, p: batchAxes[i], rank: sampleShapes[i].Length + 1)).Where(x => x.p != 0 && !realInputs.Contains(x.t))
             .ToDictionary(x => x.t, x => (x.p, x.rank), StringComparer.Ordinal);
-        var prefix = BuildPrefix(model, prefixNodes, crossing.Where(t => !realInputs.Contains(t)).ToList(), moved);
+        var prefix = BuildPrefix(model, WithConstantProducers(g, prefixNodes), crossing.Where(t => !realInputs.Contains(t)).ToList(), moved);
         var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, unitAxis, k, opset, moved);
         reason = null;
-        return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k, unitAxis);
+        return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k, unitAxis) { FixedBatch = fixedBatch };
     }
 
     /// <summary>Tensors the suffix reads from the prefix or the model input; the unit tensor first.</summary>
@@ -223,6 +232,49 @@ internal sealed class GraphCut
         return back;
     }
 
+    /// <summary>
+    /// The nodes the prefix runs once per data chunk: those <paramref name="unitTensor"/> depends on, and every other
+    /// node that reads the model input without depending on the unit tensor (a parallel branch: the other paths of an
+    /// Inception block, the other side of a wide layer), whose outputs then cross the cut as cached tensors instead of
+    /// being recomputed for every ablation. Nodes that depend on constants alone stay in the suffix.
+    /// </summary>
+    internal static HashSet<int> PrefixNodes(GraphIndex g, string unitTensor)
+    {
+        var prefix = Ancestors(g, unitTensor);
+        var dependent = InputDependent(g, g.RealInputs.Select(v => v.Name).ToHashSet(StringComparer.Ordinal));
+        var downstream = new HashSet<string>(StringComparer.Ordinal) { unitTensor };
+        foreach (int i in g.TopologicalOrder)
+        {
+            var n = g.Node(i);
+            if (prefix.Contains(i)) continue;
+            if (n.Input.Any(downstream.Contains))
+            {
+                foreach (var o in n.Output) if (o.Length > 0) downstream.Add(o);
+            }
+            else if (n.Input.Any(dependent.Contains))
+            {
+                prefix.Add(i);
+            }
+        }
+        return prefix;
+    }
+
+    /// <summary>
+    /// <paramref name="nodes"/> plus the constant-only nodes (Constant, shape arithmetic on initializers) whose outputs
+    /// they read: a parallel branch moved into the prefix keeps its constants, which the suffix keeps too.
+    /// </summary>
+    private static HashSet<int> WithConstantProducers(GraphIndex g, HashSet<int> nodes)
+    {
+        var all = new HashSet<int>(nodes);
+        foreach (int i in nodes)
+            foreach (var t in g.Node(i).Input)
+            {
+                int p = t.Length > 0 ? g.Producer(t) : -1;
+                if (p >= 0 && !nodes.Contains(p)) all.UnionWith(Ancestors(g, t));
+            }
+        return all;
+    }
+
     internal static HashSet<int> Ancestors(GraphIndex g, string tensor)
     {
         var set = new HashSet<int>();
@@ -237,9 +289,14 @@ internal sealed class GraphCut
         return set;
     }
 
+    /// <summary>
+    /// Whether <paramref name="t"/> is float32, followed back through first inputs to a typed source: a graph input, an
+    /// initializer, a Constant, a Cast, an integer-valued op. As deep as the graph (an EfficientNet's late convolutions sit
+    /// hundreds of nodes deep).
+    /// </summary>
     private static bool IsFloat(GraphIndex g, string t)
     {
-        for (int depth = 0; depth < 100; depth++)
+        for (int depth = 0; depth <= g.Graph.Node.Count; depth++)
         {
             if (g.InitializerOrNull(t) is { } init) return init.DataType == 1;
             int p = g.Producer(t);

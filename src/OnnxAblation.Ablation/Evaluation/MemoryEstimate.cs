@@ -27,7 +27,7 @@ public static class MemoryEstimate
     /// <summary>Per sample: bytes of the tensors produced before the cut after <paramref name="layer"/> (the prefix) and after it (the suffix, per row).</summary>
     internal static (long Prefix, long Suffix)? CutBytesPerSample(ModelUnits units, Layer layer)
     {
-        var prefix = GraphCut.Ancestors(units.Model.Index(), layer.UnitTensor);
+        var prefix = GraphCut.PrefixNodes(units.Model.Index(), layer.UnitTensor);
         long? before = Sum(units, prefix.Contains);
         long? after = Sum(units, i => !prefix.Contains(i));
         return before is long b && after is long a ? (b, a) : null;

@@ -14,16 +14,21 @@ internal static class InspectCommand
         var model = new Argument<string>("model") { Description = "ONNX model file" };
         var json = new Option<string>("--json") { Description = "also write the layers, units, coupled tensors and what can and cannot be ablated (and why) as JSON to this file ('-' for standard output)" };
         var sampleShape = new Option<string>("--sample-shape") { Description = "shape of one input sample, e.g. 3,224,224, where the model's input dims are symbolic (needed to follow units through Reshape/Concat)" };
+        var paths = new Option<bool>("--paths") { Description = "also say, per hidden layer, whether its single-unit (zero-in) ablations take the fast path or the reference path, and why (cuts the graph, evaluates nothing)" };
+        var pathsTsv = new Option<string>("--paths-tsv") { Description = "write those paths as TSV (layer, units, path, reason) to this file; implies --paths" };
         var c = new Command("inspect", "List a model's inputs, outputs, op counts, ablatable layers with unit counts, and what cannot be ablated and why");
         c.Arguments.Add(model);
         c.Options.Add(json);
         c.Options.Add(sampleShape);
+        c.Options.Add(paths);
+        c.Options.Add(pathsTsv);
         c.SetAction(r => Run.Guarded(() =>
         {
             var m = OnnxModel.Load(r.GetValue(model)!);
             int[]? shape = r.GetValue(sampleShape) is { } s
                 ? s.Split(',', StringSplitOptions.TrimEntries).Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray() : null;
-            var units = AblationSession.Open(m, null).Inspect(shape);
+            var session = AblationSession.Open(m, null);
+            var units = session.Inspect(shape);
             if (r.GetValue(json) is { } path)
             {
                 if (path == "-")
@@ -36,6 +41,8 @@ internal static class InspectCommand
                 ModelInspection.WriteJson(units, f);
             }
             Print(m, units);
+            if (r.GetValue(paths) || r.GetValue(pathsTsv) is not null)
+                PrintPaths(session.Paths(shape), r.GetValue(pathsTsv));
             return 0;
         }));
         return c;
@@ -86,5 +93,20 @@ internal static class InspectCommand
         }
         AnsiConsole.MarkupLine($"{units.Layers.Count} ablatable layers ({units.HiddenLayers.Count()} hidden), {units.Layers.Sum(l => l.UnitCount):N0} units; {units.Unmapped.Count} weight-bearing nodes not ablatable" +
                                (units.HeadLayers.Count > 0 ? $"; {units.HeadLayers.Count} attention layers with {units.HeadLayers.Sum(l => l.UnitCount)} heads" : ""));
+    }
+
+    private static void PrintPaths(IReadOnlyList<Results.LayerPath> paths, string? tsv)
+    {
+        var t = new Table().Title("evaluator path of single-unit (zero-in) ablations per hidden layer").AddColumns("layer", "units", "path", "why not fast");
+        foreach (var p in paths)
+            t.AddRow(Markup.Escape(p.Layer), p.Units.ToString(CultureInfo.InvariantCulture), p.Fast ? "[green]fast[/]" : "[yellow]reference[/]", Markup.Escape(p.Reason ?? ""));
+        AnsiConsole.Write(t);
+        var wide = paths.Where(p => p.Units >= 8).ToList();
+        AnsiConsole.MarkupLine($"fast path: {paths.Count(p => p.Fast)} of {paths.Count} hidden layers; {wide.Count(p => p.Fast)} of {wide.Count} with at least 8 units");
+        if (tsv is null) return;
+        using var w = new StreamWriter(tsv);
+        w.WriteLine("layer\tunits\tpath\treason");
+        foreach (var p in paths)
+            w.WriteLine(string.Join('\t', p.Layer, p.Units.ToString(CultureInfo.InvariantCulture), p.Fast ? "fast" : "reference", (p.Reason ?? "").Replace('\t', ' ').Replace('\n', ' ')));
     }
 }

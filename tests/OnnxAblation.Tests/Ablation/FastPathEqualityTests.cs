@@ -131,7 +131,8 @@ public class FastPathEqualityTests
     [Fact]
     public void A_model_input_that_crosses_the_cut_is_fed_in_the_shape_the_model_declares()
     {
-        // Images [1,4,4] fed to a model that declares [N,16]; a second branch reads the input after the cut of 'a2'.
+        // Images [1,4,4] fed to a model that declares [N,16]; the head reads the input again after the cut of 'a2'
+        // (Concat), and a parallel branch 'c1' reads it too.
         var rng = new Random(7);
         float[] V(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         var b = new GraphBuilder().Input("x", -1, 16).Output("y", -1, 3);
@@ -139,14 +140,47 @@ public class FastPathEqualityTests
         string a2 = b.Node("MatMul", [a, b.Init("wa2", [6, 5], V(30))], name: "a2");
         string c = b.Node("Relu", [b.Node("MatMul", ["x", b.Init("wc", [16, 5], V(80))], name: "c1")]);
         string sum = b.Node("Relu", [b.Node("Add", [a2, c])]);
-        b.Node("MatMul", [sum, b.Init("head", [5, 3], V(15))], output: "y", name: "head");
+        string both = b.Node("Concat", [sum, "x"], attributes: ("axis", 1L));
+        b.Node("MatMul", [both, b.Init("head", [21, 3], V(63))], output: "y", name: "head");
         var model = b.Build();
         var data = new Dataset(V(23 * 16), Enumerable.Range(0, 23).Select(i => i % 3).ToArray(), [1, 4, 4], ["a", "b", "c"], "<images>");
         var units = UnitDiscovery.Discover(model, data.SampleShape);
+        // The parallel branch is computed once in the prefix and crosses as a cached tensor, not recomputed per ablation.
+        var cut = GraphCut.TryCreate(units, units["a2"], 2, data.SampleShape, out string? why);
+        Assert.True(cut is not null, why);
+        Assert.Contains(c, cut.Crossing);
+        Assert.Contains("x", cut.Crossing);
+        Assert.DoesNotContain(cut.Suffix.Graph.Node, n => n.Name == "c1");
         var ablations = new List<IReadOnlyList<UnitSet>>();
         foreach (var l in new[] { "a2", "a1" })
             for (int u = 0; u < units[l].UnitCount; u++) ablations.Add([new UnitSet(l, [u])]);
         var (fast, reference, fe) = Both(units, data, ablations, new FastOptions { AblationsPerRun = 2, RowsPerRun = 16 });
+        AssertAllFastAndEqual(fast, reference, fe, ablations);
+    }
+
+    [Fact]
+    public void A_model_that_fixes_its_batch_size_runs_fast_in_it()
+    {
+        // Batch fixed to 4 (input [4,16], a Reshape to [4,5]), 12 samples: three batches of 4, one ablation per suffix run.
+        var rng = new Random(11);
+        float[] V(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var b = new GraphBuilder().Input("x", 4, 16).Output("y", 4, 3);
+        string h = b.Node("Relu", [b.Node("MatMul", ["x", b.Init("w1", [16, 6], V(96))], name: "fc1")]);
+        string h2 = b.Node("Relu", [b.Node("MatMul", [h, b.Init("w2", [6, 5], V(30))], name: "fc2")]);
+        var shape = b.Init("shape", [2], [4f, 5f]); // float: cast below, as old exporters' hard-coded shapes
+        string flat = b.Node("Reshape", [h2, b.Node("Cast", [shape], attributes: ("to", 7L))]);
+        b.Node("MatMul", [flat, b.Init("head", [5, 3], V(15))], output: "y", name: "head");
+        var model = b.Build();
+        var data = new Dataset(V(12 * 16), Enumerable.Range(0, 12).Select(i => i % 3).ToArray(), [16], ["a", "b", "c"], "<fixed batch>");
+        var units = UnitDiscovery.Discover(model, data.SampleShape);
+        var cut = GraphCut.TryCreate(units, units["fc1"], 8, data.SampleShape, out string? why);
+        Assert.True(cut is not null, why);
+        Assert.Equal(4, cut.FixedBatch);
+        Assert.Equal(1, cut.K);
+        var ablations = new List<IReadOnlyList<UnitSet>>();
+        foreach (var l in new[] { "fc1", "fc2" })
+            for (int u = 0; u < units[l].UnitCount; u++) ablations.Add([new UnitSet(l, [u])]);
+        var (fast, reference, fe) = Both(units, data, ablations, new FastOptions());
         AssertAllFastAndEqual(fast, reference, fe, ablations);
     }
 
