@@ -277,7 +277,7 @@ public sealed class AblationSession
         Data ?? throw new ArgumentException($"{what} needs data: open the session with a data spec (--data)");
 
     private StudyContext OpenStudy(StudySettings s) =>
-        StudySetup.Open(Model, RequireData("a study"), Options.Limit, Inference, s.Mode, s.Seed, s.StorePath, s.ExactReference, Memory.Apply(s.Fast), s.Shard);
+        StudySetup.Open(Model, RequireData("a study"), Options.Limit, Inference, s.Mode, s.Seed, s.StorePath, s.ExactReference, Memory.Apply(s.Fast), s.Shard, s.Adaptive);
 
     private static StudyResult Run(StudyContext ctx, StudyDefinition def, StudySettings s, string what, bool layersNamed,
         IProgress<ProgressReport>? progress, CancellationToken cancellation)
