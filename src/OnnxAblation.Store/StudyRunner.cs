@@ -106,7 +106,9 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         }
     }
 
-    private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds) => new()
+    private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds) => ToRecord(item, r, seconds, r.Predicted);
+
+    private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds, int[] predicted) => new()
     {
         Key = item.Key,
         Study = item.Study,
@@ -116,19 +118,18 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         ClassAccuracy = r.ClassAccuracy,
         MeanLoss = r.MeanLoss,
         ClassMeanLoss = r.ClassMeanLoss,
-        Correct = AblationRecord.PackBits(r.Predicted, data.Labels),
+        Correct = AblationRecord.PackBits(predicted, data.Labels),
         NonFinite = r.NonFinite,
         Effect = r.Effect,
         Seconds = seconds,
     };
 
-    private AblationRecord ToRecord(PlannedAblation item, AdaptiveOutcome o, double seconds) => ToRecord(item, o.Measured, seconds) with
+    private AblationRecord ToRecord(PlannedAblation item, AdaptiveOutcome o, double seconds) => ToRecord(item, o.Measured, seconds, o.Predicted) with
     {
         Accuracy = o.Accuracy,
         ClassAccuracy = o.ClassAccuracy,
         MeanLoss = o.MeanLoss,
         ClassMeanLoss = o.ClassMeanLoss,
-        Correct = AblationRecord.PackBits(o.Predicted, data.Labels),
         Samples = o.Samples,
         Interval = o.Interval,
     };
