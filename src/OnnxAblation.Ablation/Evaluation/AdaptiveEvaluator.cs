@@ -10,9 +10,10 @@ namespace OnnxAblation.Ablation.Evaluation;
 /// seeded shuffled order, n = <see cref="AdaptiveSampling.MinSamples"/>, doubling; an ablation stops at the first
 /// slice whose 95% interval of the accuracy change (paired with the intact model on the same samples) is at most
 /// ±EPS, or at all samples, where it is evaluated by <paramref name="full"/> exactly as without adaptive sampling.
-/// Each slice has its own evaluator of the same kind (fast or reference; <paramref name="forSlice"/>), created when
-/// first needed; a slice is evaluated from its first sample, so an ablation that reaches slice k has cost the sum of
-/// the slices up to k (at most twice the last one).
+/// Each slice's new samples (those it adds to the previous slice) have their own evaluator of the same kind (fast or
+/// reference; <paramref name="forSlice"/>), created when first needed, and an ablation evaluated on slice k has been
+/// evaluated on the new samples only (<see cref="EvaluationParts"/> joins the parts), so it costs its slice's size; on
+/// all samples it is evaluated again from the first sample, so that it is the exact result.
 /// </summary>
 public sealed class AdaptiveEvaluator : IDisposable
 {
@@ -22,7 +23,6 @@ public sealed class AdaptiveEvaluator : IDisposable
     private readonly Func<Dataset, IAblationEvaluator> _forSlice;
     private readonly IReadOnlyList<int> _stages;
     private readonly int[] _order;
-    private readonly Dictionary<int, (IAblationEvaluator Evaluator, Dataset Data, EvaluationResult Intact)> _slices = new();
     private EvaluationResult? _intact;
 
     public AdaptiveEvaluator(AdaptiveSampling sampling, Dataset data, IAblationEvaluator full, Func<Dataset, IAblationEvaluator> forSlice)
@@ -54,7 +54,7 @@ public sealed class AdaptiveEvaluator : IDisposable
         get
         {
             var all = new Dictionary<string, string>(_full.Paths, StringComparer.Ordinal);
-            foreach (var (e, _, _) in _slices.Values)
+            foreach (var (e, _, _) in _parts)
                 foreach (var (layer, path) in e.Paths)
                     if (!all.TryGetValue(layer, out var had) || (had == "fast" && path != "fast")) all[layer] = path;
             return all;
@@ -70,59 +70,71 @@ public sealed class AdaptiveEvaluator : IDisposable
         ArgumentNullException.ThrowIfNull(ablations);
         ArgumentNullException.ThrowIfNull(onResult);
         var pending = Enumerable.Range(0, ablations.Count).ToList();
-        foreach (int n in _stages)
+        var measured = pending.ToDictionary(i => i, _ => new List<EvaluationResult>());
+        for (int k = 0; k < _stages.Count && pending.Count > 0; k++)
         {
-            if (pending.Count == 0) break;
+            int n = _stages[k];
             var sets = pending.Select(i => ablations[i]).ToList();
             if (n >= _data.Count)
             {
+                // all samples: the exact evaluation, from the first sample
                 var results = EvaluateOn(_full, sets);
                 SamplesEvaluated += (long)n * sets.Count;
-                for (int k = 0; k < pending.Count; k++)
+                for (int j = 0; j < pending.Count; j++)
                 {
-                    var r = results[k];
-                    onResult(pending[k], new AdaptiveOutcome
+                    var r = results[j];
+                    onResult(pending[j], new AdaptiveOutcome
                     {
                         Measured = r, Samples = n, Interval = 0, Partial = false,
                         Accuracy = r.Accuracy, ClassAccuracy = r.ClassAccuracy, MeanLoss = r.MeanLoss, ClassMeanLoss = r.ClassMeanLoss,
                         Predicted = r.Predicted,
                     });
                 }
-                pending.Clear();
                 break;
             }
-            var slice = Slice(n);
-            var sliceResults = EvaluateOn(slice.Evaluator, sets);
-            SamplesEvaluated += (long)n * sets.Count;
+            // only the samples this slice adds to the previous one
+            var part = Part(k);
+            var partResults = EvaluateOn(part.Evaluator, sets);
+            SamplesEvaluated += (long)part.Data.Count * sets.Count;
+            var intact = EvaluationParts.Join(_parts.Take(k + 1).Select(x => x.Intact).ToList(), _parts.Take(k + 1).Select(x => x.Intact).ToList());
             var next = new List<int>();
-            for (int k = 0; k < pending.Count; k++)
+            for (int j = 0; j < pending.Count; j++)
             {
-                var outcome = Partial(slice.Data, slice.Intact, sliceResults[k], n);
-                if (outcome.Interval <= _sampling.Eps) onResult(pending[k], outcome);
-                else next.Add(pending[k]);
+                var mine = measured[pending[j]];
+                mine.Add(partResults[j]);
+                var outcome = Partial(intact, EvaluationParts.Join(mine, _parts.Take(k + 1).Select(x => x.Intact).ToList()), n);
+                if (outcome.Interval <= _sampling.Eps) onResult(pending[j], outcome);
+                else next.Add(pending[j]);
             }
             pending = next;
         }
     }
 
-    private (IAblationEvaluator Evaluator, Dataset Data, EvaluationResult Intact) Slice(int n)
+    private readonly List<(IAblationEvaluator Evaluator, Dataset Data, EvaluationResult Intact)> _parts = new();
+
+    /// <summary>Part k: the samples slice k adds to slice k−1 (in the shuffled order), with its evaluator and the intact model on it.</summary>
+    private (IAblationEvaluator Evaluator, Dataset Data, EvaluationResult Intact) Part(int k)
     {
-        if (_slices.TryGetValue(n, out var s)) return s;
-        var data = _data.Select(new ArraySegment<int>(_order, 0, n));
-        var evaluator = _forSlice(data);
-        var intact = EvaluateOn(evaluator, [[]])[0];
-        return _slices[n] = (evaluator, data, intact);
+        while (_parts.Count <= k)
+        {
+            int i = _parts.Count, from = i == 0 ? 0 : _stages[i - 1];
+            var data = _data.Select(new ArraySegment<int>(_order, from, _stages[i] - from));
+            var evaluator = _forSlice(data);
+            _parts.Add((evaluator, data, EvaluateOn(evaluator, [[]])[0]));
+        }
+        return _parts[k];
     }
 
     /// <summary>The paired estimate from slice <paramref name="n"/> (see <see cref="AdaptiveOutcome"/>).</summary>
-    private AdaptiveOutcome Partial(Dataset slice, EvaluationResult intactSlice, EvaluationResult r, int n)
+    private AdaptiveOutcome Partial(EvaluationResult intactSlice, EvaluationResult r, int n)
     {
         var full = Intact;
         int toWrong = 0, toRight = 0;
         var predicted = (int[])full.Predicted.Clone();
         for (int i = 0; i < n; i++)
         {
-            bool was = intactSlice.Predicted[i] == slice.Labels[i], now = r.Predicted[i] == slice.Labels[i];
+            int label = _data.Labels[_order[i]];
+            bool was = intactSlice.Predicted[i] == label, now = r.Predicted[i] == label;
             if (was && !now) toWrong++;
             else if (!was && now) toRight++;
             predicted[_order[i]] = r.Predicted[i];
@@ -152,7 +164,7 @@ public sealed class AdaptiveEvaluator : IDisposable
 
     public void Dispose()
     {
-        foreach (var (e, _, _) in _slices.Values) e.Dispose();
-        _slices.Clear();
+        foreach (var (e, _, _) in _parts) e.Dispose();
+        _parts.Clear();
     }
 }
