@@ -3,7 +3,9 @@
 
 For each model: a single-unit zero-in sweep of every hidden unit on all 10,000 Fashion-MNIST test images, exact
 (no --adaptive) and with --adaptive EPS for each EPS, each into a new store, timed as whole `onnx-ablate sweep`
-processes (start-up, model and data loading included), one after another. Compared from the JSON exports: the
+processes (start-up, model and data loading included), one after another; load_before is the 1-minute load
+average when each started (the machine is shared: wall times are only comparable at similar load; cpu_seconds, the process's user + system
+time, is less sensitive to it). Compared from the JSON exports: the
 accuracy change of every ablation against the exact sweep's.
 
 Usage: python3 tools/bench_adaptive.py [OUT.tsv]   (build OnnxAblation.sln -c Release first)
@@ -11,6 +13,7 @@ Usage: python3 tools/bench_adaptive.py [OUT.tsv]   (build OnnxAblation.sln -c Re
 import datetime
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -30,11 +33,15 @@ def sweep(model, eps, work):
     args = CLI + ["sweep", os.path.join(ROOT, model), "--data", DATA, "--store", store, "--json", out]
     if eps is not None:
         args += ["--adaptive", str(eps)]
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
     seconds = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     with open(out, encoding="utf-8") as f:
-        return json.load(f), seconds
+        return json.load(f), seconds, load, cpu
 
 
 def stages(total):
@@ -53,17 +60,18 @@ def main():
         with tempfile.TemporaryDirectory() as work:
             exact, exact_seconds = None, None
             for eps in EPS:
-                result, seconds = sweep(model, eps, work)
+                result, seconds, load, cpu = sweep(model, eps, work)
                 total = result["samples"]
                 abl = result["ablations"]
                 if eps is None:
-                    exact, exact_seconds = {(a["layer"], tuple(a["units"])): a["delta_accuracy"] for a in abl}, seconds
+                    exact, exact_seconds, exact_cpu = {(a["layer"], tuple(a["units"])): a["delta_accuracy"] for a in abl}, seconds, cpu
                     in_results = evaluated = total * len(abl)
                     diffs, covered, early = [0.0], 0, 0
                 else:
                     st = stages(total)
                     in_results = sum(a["samples"] for a in abl)
-                    evaluated = sum(sum(s for s in st if s <= a["samples"]) for a in abl)
+                    # a slice evaluates only the samples it adds; all samples are evaluated again from the first
+                    evaluated = sum(a["samples"] if a["samples"] < total else (st[-2] if len(st) > 1 else 0) + total for a in abl)
                     diffs = [abs(a["delta_accuracy"] - exact[(a["layer"], tuple(a["units"]))]) for a in abl]
                     early = sum(1 for a in abl if a["samples"] < total)
                     covered = sum(1 for a, d in zip(abl, diffs) if a["samples"] < total and d <= a["interval"] + 1e-12)
@@ -71,9 +79,10 @@ def main():
                     "model": label, "samples": total, "eps_points": "exact" if eps is None else eps, "ablations": len(abl),
                     "stopped_early": early, "samples_in_results": in_results, "samples_evaluated": evaluated,
                     "evaluated_share": round(evaluated / (total * len(abl)), 4), "seconds": round(seconds, 2),
-                    "speedup": round(exact_seconds / seconds, 2),
+                    "speedup": round(exact_seconds / seconds, 2), "cpu_seconds": round(cpu, 2), "cpu_speedup": round(exact_cpu / cpu, 2),
                     "max_abs_diff_points": round(max(diffs) * 100, 3), "mean_abs_diff_points": round(sum(diffs) / len(diffs) * 100, 3),
-                    "coverage_of_early": "" if eps is None else round(covered / max(1, early), 4), "date": today,
+                    "coverage_of_early": "" if eps is None else round(covered / max(1, early), 4),
+                    "load_before": round(load, 2), "date": today,
                 })
                 print("\t".join(str(v) for v in rows[-1].values()), flush=True)
     with open(out, "w", encoding="utf-8") as f:

@@ -65,7 +65,8 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
             var watch = Stopwatch.StartNew();
             if (Adaptive is not null && chunk[0].Key != AblationKey.Baseline)
             {
-                Adaptive.Evaluate(chunk.Select(c => c.Sets).ToList(), (i, outcome) =>
+                var baseline = store.Get(AblationKey.Baseline) ?? throw new InvalidOperationException("adaptive sampling needs the baseline stored first");
+                Adaptive.Evaluate(chunk.Select(c => c.Sets).ToList(), baseline, (i, outcome) =>
                 {
                     var item = chunk[i];
                     store.Add(ToRecord(item, outcome, watch.Elapsed.TotalSeconds));
@@ -106,9 +107,9 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         }
     }
 
-    private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds) => ToRecord(item, r, seconds, r.Predicted);
+    private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds) => ToRecord(item, r, seconds, AblationRecord.PackBits(r.Predicted, data.Labels));
 
-    private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds, int[] predicted) => new()
+    private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds, byte[] correct) => new()
     {
         Key = item.Key,
         Study = item.Study,
@@ -118,13 +119,13 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         ClassAccuracy = r.ClassAccuracy,
         MeanLoss = r.MeanLoss,
         ClassMeanLoss = r.ClassMeanLoss,
-        Correct = AblationRecord.PackBits(predicted, data.Labels),
+        Correct = correct,
         NonFinite = r.NonFinite,
         Effect = r.Effect,
         Seconds = seconds,
     };
 
-    private AblationRecord ToRecord(PlannedAblation item, AdaptiveOutcome o, double seconds) => ToRecord(item, o.Measured, seconds, o.Predicted) with
+    private AblationRecord ToRecord(PlannedAblation item, AdaptiveOutcome o, double seconds) => ToRecord(item, o.Measured, seconds, o.Correct) with
     {
         Accuracy = o.Accuracy,
         ClassAccuracy = o.ClassAccuracy,

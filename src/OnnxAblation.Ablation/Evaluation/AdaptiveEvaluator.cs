@@ -23,7 +23,6 @@ public sealed class AdaptiveEvaluator : IDisposable
     private readonly Func<Dataset, IAblationEvaluator> _forSlice;
     private readonly IReadOnlyList<int> _stages;
     private readonly int[] _order;
-    private EvaluationResult? _intact;
 
     public AdaptiveEvaluator(AdaptiveSampling sampling, Dataset data, IAblationEvaluator full, Func<Dataset, IAblationEvaluator> forSlice)
     {
@@ -61,12 +60,13 @@ public sealed class AdaptiveEvaluator : IDisposable
         }
     }
 
-    /// <summary>The intact model on all samples (evaluated by the full-data evaluator once).</summary>
-    private EvaluationResult Intact => _intact ??= EvaluateOn(_full, [[]])[0];
-
-    /// <summary>Evaluates each ablation and calls <paramref name="onResult"/> when it stops (in stopping order).</summary>
-    public void Evaluate(IReadOnlyList<IReadOnlyList<UnitSet>> ablations, Action<int, AdaptiveOutcome> onResult)
+    /// <summary>
+    /// Evaluates each ablation and calls <paramref name="onResult"/> when it stops (in stopping order); estimates from a
+    /// slice are paired with <paramref name="baseline"/>, the intact model's stored result on all samples.
+    /// </summary>
+    public void Evaluate(IReadOnlyList<IReadOnlyList<UnitSet>> ablations, AblationRecord baseline, Action<int, AdaptiveOutcome> onResult)
     {
+        ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(ablations);
         ArgumentNullException.ThrowIfNull(onResult);
         var pending = Enumerable.Range(0, ablations.Count).ToList();
@@ -87,7 +87,7 @@ public sealed class AdaptiveEvaluator : IDisposable
                     {
                         Measured = r, Samples = n, Interval = 0, Partial = false,
                         Accuracy = r.Accuracy, ClassAccuracy = r.ClassAccuracy, MeanLoss = r.MeanLoss, ClassMeanLoss = r.ClassMeanLoss,
-                        Predicted = r.Predicted,
+                        Correct = AblationRecord.PackBits(r.Predicted, _data.Labels),
                     });
                 }
                 break;
@@ -102,7 +102,7 @@ public sealed class AdaptiveEvaluator : IDisposable
             {
                 var mine = measured[pending[j]];
                 mine.Add(partResults[j]);
-                var outcome = Partial(intact, EvaluationParts.Join(mine, _parts.Take(k + 1).Select(x => x.Intact).ToList()), n);
+                var outcome = Partial(baseline, intact, EvaluationParts.Join(mine, _parts.Take(k + 1).Select(x => x.Intact).ToList()), n);
                 if (outcome.Interval <= _sampling.Eps) onResult(pending[j], outcome);
                 else next.Add(pending[j]);
             }
@@ -126,18 +126,19 @@ public sealed class AdaptiveEvaluator : IDisposable
     }
 
     /// <summary>The paired estimate from slice <paramref name="n"/> (see <see cref="AdaptiveOutcome"/>).</summary>
-    private AdaptiveOutcome Partial(EvaluationResult intactSlice, EvaluationResult r, int n)
+    private AdaptiveOutcome Partial(AblationRecord full, EvaluationResult intactSlice, EvaluationResult r, int n)
     {
-        var full = Intact;
         int toWrong = 0, toRight = 0;
-        var predicted = (int[])full.Predicted.Clone();
+        var correct = (byte[])full.Correct.Clone();
         for (int i = 0; i < n; i++)
         {
             int label = _data.Labels[_order[i]];
             bool was = intactSlice.Predicted[i] == label, now = r.Predicted[i] == label;
             if (was && !now) toWrong++;
             else if (!was && now) toRight++;
-            predicted[_order[i]] = r.Predicted[i];
+            int at = _order[i];
+            if (now) correct[at >> 3] |= (byte)(1 << (at & 7));
+            else correct[at >> 3] &= (byte)~(1 << (at & 7));
         }
         static double[] Shift(double[] fullValues, double[] slice, double[] intact) =>
             fullValues.Select((v, c) => v + (slice[c] - intact[c])).ToArray();
@@ -151,7 +152,7 @@ public sealed class AdaptiveEvaluator : IDisposable
             ClassAccuracy = Shift(full.ClassAccuracy, r.ClassAccuracy, intactSlice.ClassAccuracy).Select(a => double.IsNaN(a) ? a : Math.Clamp(a, 0, 1)).ToArray(),
             MeanLoss = full.MeanLoss + (r.MeanLoss - intactSlice.MeanLoss),
             ClassMeanLoss = Shift(full.ClassMeanLoss, r.ClassMeanLoss, intactSlice.ClassMeanLoss),
-            Predicted = predicted,
+            Correct = correct,
         };
     }
 

@@ -7,8 +7,8 @@ namespace OnnxAblation.Ablation.Evaluation;
 /// value is the exact evaluation's. On a slice of <see cref="Samples"/> samples: <see cref="Accuracy"/>,
 /// <see cref="ClassAccuracy"/>, <see cref="MeanLoss"/> and <see cref="ClassMeanLoss"/> are paired estimates of the
 /// full-data values (the intact model's full-data value plus the change measured on the slice against the intact model
-/// on the same samples; a class without samples in the slice: NaN); <see cref="Predicted"/> holds the ablated model's
-/// predictions on the slice's samples and the intact model's elsewhere, so flips counted from it are the slice's;
+/// on the same samples; a class without samples in the slice: NaN); <see cref="Correct"/> holds the ablated model's
+/// correctness on the slice's samples and the intact model's elsewhere, so flips counted from it are the slice's;
 /// <see cref="Measured"/>'s non-finite count and effect are the slice's.
 /// </summary>
 public sealed record AdaptiveOutcome
@@ -32,6 +32,6 @@ public sealed record AdaptiveOutcome
 
     public required double[] ClassMeanLoss { get; init; }
 
-    /// <summary>One prediction per sample of the whole data set (see the type's summary for a partial result).</summary>
-    public required int[] Predicted { get; init; }
+    /// <summary>Correctness bits of every sample of the whole data set, as a record stores them (see the type's summary for a partial result).</summary>
+    public required byte[] Correct { get; init; }
 }
