@@ -129,6 +129,13 @@ public class AdaptiveStudyTests(ITestOutputHelper output)
         var other = Assert.Throws<StoreMismatchException>(() => Sweep(session, store, sampling with { EpsPoints = 1 }));
         Assert.Equal("adaptive", other.Field);
 
+        // correlate's curves are evaluated exactly: refused on an adaptive store, which keeps its records
+        var curves = Assert.Throws<ArgumentException>(() => session.Correlate(new CorrelateRequest { StorePath = store, Seeds = 1 }));
+        Assert.Contains("--adaptive", curves.Message, StringComparison.Ordinal);
+        Assert.Contains("--no-curves", curves.Message, StringComparison.Ordinal);
+        session.Correlate(new CorrelateRequest { StorePath = store, Curves = false });
+        Assert.Equal(first.Select(r => r.Key), Sweep(session, store, sampling).Select(r => r.Key));
+
         string exactStore = NewStore("e.db");
         Sweep(session, exactStore);
         Assert.Equal("adaptive", Assert.Throws<StoreMismatchException>(() => Sweep(session, exactStore, sampling)).Field);
