@@ -173,6 +173,8 @@ public sealed class AblationSession
         IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Adaptive is not null)
+            throw new ArgumentException("plan estimates exact studies; with --adaptive each ablation stops at a sample count known only when it runs (at most the exact cost plus one slice): plan without --adaptive");
         var data = RequireData("a plan");
         var def = Define(Units, request);
         return StudyCostModel.Estimate(this, data, def, request, wallTime, calibrationSamples, new StageProgress(progress, "calibrating", cancellation));

@@ -136,6 +136,8 @@ public class AdaptiveStudyTests(ITestOutputHelper output)
         session.Correlate(new CorrelateRequest { StorePath = store, Curves = false });
         Assert.Equal(first.Select(r => r.Key), Sweep(session, store, sampling).Select(r => r.Key));
 
+        Assert.Contains("plan without --adaptive", Assert.Throws<ArgumentException>(() => session.Plan(new StudyRequest { StorePath = store, Adaptive = sampling })).Message, StringComparison.Ordinal);
+
         string exactStore = NewStore("e.db");
         Sweep(session, exactStore);
         Assert.Equal("adaptive", Assert.Throws<StoreMismatchException>(() => Sweep(session, exactStore, sampling)).Field);
