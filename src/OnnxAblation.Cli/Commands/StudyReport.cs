@@ -77,7 +77,7 @@ internal static class StudyReport
         var sizes = measured.Select(r => r.Samples!.Value).Order().ToList();
         doc.Heading(2, "Adaptive sample sizes");
         doc.Paragraph($"Adaptive sampling ({how}): {partial} of {measured.Count} ablations stopped before all {ctx.Data.Count} samples" +
-                      (sizes.Count > 0 ? $" (median {sizes[sizes.Count / 2]} samples; {sizes.Sum(x => (long)x) * 100 / Math.Max(1L, (long)sizes.Count * ctx.Data.Count)}% of the exact sweep's samples)" : "") +
+                      (sizes.Count > 0 ? $" (median {sizes[sizes.Count / 2]} samples; {sizes.Sum(x => (long)x) * 100 / Math.Max(1L, (long)sizes.Count * ctx.Data.Count)}% of the samples on average)" : "") +
                       ". Their accuracies (overall and per class) are paired estimates of the full-data values — the intact model's full-data value plus the change measured on those samples against the intact model — and their overall change is known to the ± shown (95% interval); per-class values carry no such guarantee, and flips and pair splits count those samples only.");
     }
 
