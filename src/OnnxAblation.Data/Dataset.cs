@@ -121,6 +121,20 @@ public sealed class Dataset
             SampleShape, ClassNames, Spec) { IsLabelled = IsLabelled, MemoryNote = MemoryNote };
     }
 
+    /// <summary>The samples at <paramref name="indices"/>, in that order, as a new data set held in memory (copies).</summary>
+    public Dataset Select(IReadOnlyList<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        var features = new float[(long)indices.Count * SampleSize];
+        var labels = new int[indices.Count];
+        for (int i = 0; i < indices.Count; i++)
+        {
+            CopySamples(indices[i], 1, features.AsSpan(i * SampleSize, SampleSize));
+            labels[i] = Labels[indices[i]];
+        }
+        return new Dataset(features, null, labels, SampleShape, ClassNames, Spec) { IsLabelled = IsLabelled };
+    }
+
     /// <summary>
     /// The same samples with <paramref name="classes"/> classes (at least <see cref="ClassCount"/>): a labelled test
     /// set that lacks the last classes of a model's output. The added classes are named by their index and have no samples.

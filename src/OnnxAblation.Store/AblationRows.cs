@@ -7,7 +7,7 @@ namespace OnnxAblation.Ablation.Store;
 internal static class AblationRows
 {
     private const string Columns =
-        "key, study, units, mode, accuracy, class_accuracy, mean_loss, class_mean_loss, correct, non_finite, seconds, effect";
+        "key, study, units, mode, accuracy, class_accuracy, mean_loss, class_mean_loss, correct, non_finite, seconds, effect, samples, interval";
 
     public static int Count(SqliteConnection c)
     {
@@ -44,7 +44,7 @@ internal static class AblationRows
     {
         using var cmd = StoreSql.Command(c,
             $"INSERT INTO ablations({Columns}, created) VALUES " +
-            "($key, $study, $units, $mode, $accuracy, $class_accuracy, $mean_loss, $class_mean_loss, $correct, $non_finite, $seconds, $effect, $created)",
+            "($key, $study, $units, $mode, $accuracy, $class_accuracy, $mean_loss, $class_mean_loss, $correct, $non_finite, $seconds, $effect, $samples, $interval, $created)",
             tx);
         cmd.Parameters.AddWithValue("$key", record.Key);
         cmd.Parameters.AddWithValue("$study", record.Study);
@@ -58,6 +58,8 @@ internal static class AblationRows
         cmd.Parameters.AddWithValue("$non_finite", record.NonFinite);
         cmd.Parameters.AddWithValue("$seconds", StoreSql.Real(record.Seconds));
         cmd.Parameters.AddWithValue("$effect", record.Effect is { } e ? StoreJson.Effect(e) : DBNull.Value);
+        cmd.Parameters.AddWithValue("$samples", record.Samples is int n ? n : DBNull.Value);
+        cmd.Parameters.AddWithValue("$interval", record.Interval is double h ? StoreSql.Real(h) : DBNull.Value);
         cmd.Parameters.AddWithValue("$created", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
         cmd.ExecuteNonQuery();
     }
@@ -81,6 +83,8 @@ internal static class AblationRows
                 NonFinite = r.GetInt32(9),
                 Seconds = StoreSql.ReadReal(r, 10),
                 Effect = r.IsDBNull(11) ? null : StoreJson.ParseEffect(r.GetString(11)),
+                Samples = r.IsDBNull(12) ? null : r.GetInt32(12),
+                Interval = r.IsDBNull(13) ? null : StoreSql.ReadReal(r, 13),
             };
         }
         catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or InvalidOperationException

@@ -4,7 +4,7 @@ namespace OnnxAblation.Ablation.Store;
 
 /// <summary>
 /// Whether two store metadata describe the same evaluation: same model bytes (sha256), data spec and limit, sample count,
-/// class count and labels. Paths, class names, seed and extra fields may differ.
+/// class count, labels and adaptive sampling. Paths, class names, seed and extra fields may differ.
 /// </summary>
 internal static class MetadataComparison
 {
@@ -17,6 +17,7 @@ internal static class MetadataComparison
         if (a.DataLimit != b.DataLimit) return ("data_limit", Limit(a.DataLimit), Limit(b.DataLimit));
         if (a.Samples != b.Samples) return ("samples", I(a.Samples), I(b.Samples));
         if (a.Classes != b.Classes) return ("classes", I(a.Classes), I(b.Classes));
+        if (a.Adaptive != b.Adaptive) return ("adaptive", a.Adaptive ?? "none (exact, all samples)", b.Adaptive ?? "none (exact, all samples)");
         if (a.Labels.Length != b.Labels.Length)
             return ("labels", I(a.Labels.Length) + " labels", I(b.Labels.Length) + " labels");
         for (int i = 0; i < a.Labels.Length; i++)

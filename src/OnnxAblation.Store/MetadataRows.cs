@@ -17,6 +17,7 @@ internal static class MetadataRows
     public const string SkippedPrefix = "skipped:";
     public const string OrderPrefix = "order:";
     public const string PathPrefix = "path:";
+    public const string AdaptiveKey = "adaptive";
 
     public static void Write(SqliteConnection c, SqliteTransaction tx, StoreMetadata meta, int version)
     {
@@ -35,6 +36,7 @@ internal static class MetadataRows
             ["created"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         };
         if (meta.DataLimit is int limit) values[DataLimitKey] = StoreSql.I(limit);
+        if (meta.Adaptive is { } adaptive) values[AdaptiveKey] = adaptive;
         using var insert = StoreSql.Command(c, "INSERT INTO meta(key, value) VALUES ($key, $value)", tx);
         var k = insert.Parameters.Add("$key", SqliteType.Text);
         var v = insert.Parameters.Add("$value", SqliteType.Text);
@@ -77,6 +79,7 @@ internal static class MetadataRows
                 Labels = StoreJson.ParseInts(Get("labels")),
                 Seed = Int(Get("seed")),
                 Extra = StoreJson.ParseMap(Get("extra")),
+                Adaptive = values.TryGetValue(AdaptiveKey, out var adaptive) ? adaptive : null,
             };
         }
         catch (Exception ex) when (ex is FormatException or OverflowException or System.Text.Json.JsonException or InvalidOperationException)

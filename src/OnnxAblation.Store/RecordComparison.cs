@@ -27,6 +27,9 @@ internal static class RecordComparison
             while (((a.Correct[i] ^ b.Correct[i]) & (1 << bit)) == 0) bit++;
             return F($"correctness of sample {i * 8 + bit} ({(a.Correct[i] >> bit) & 1} vs {(b.Correct[i] >> bit) & 1})");
         }
+        if (a.Samples != b.Samples) return $"samples {a.Samples?.ToString(CultureInfo.InvariantCulture) ?? "all"} vs {b.Samples?.ToString(CultureInfo.InvariantCulture) ?? "all"}";
+        if (a.Interval is { } ia && b.Interval is { } ib ? !ia.Equals(ib) : a.Interval.HasValue != b.Interval.HasValue)
+            return F($"interval {a.Interval:R} vs {b.Interval:R}");
         if (a.NonFinite != b.NonFinite) return F($"non-finite outputs {a.NonFinite} vs {b.NonFinite}");
         if (!a.Accuracy.Equals(b.Accuracy)) return F($"accuracy {a.Accuracy:R} vs {b.Accuracy:R}");
         if (ArrayDifference(a.ClassAccuracy, b.ClassAccuracy, 0) is { } ca) return "class accuracy " + ca;

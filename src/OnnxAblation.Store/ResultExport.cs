@@ -20,6 +20,9 @@ namespace OnnxAblation.Ablation.Store;
 /// "test_loss", "seconds"}], "orders": [{"study", "units": [..]}]}</c>.
 /// An ablation over several layers has "layer" = the layer names joined by ";", "units" = their unit lists
 /// concatenated, and in addition "groups": [{"layer", "units"}].
+/// A store of an adaptive study (<c>--adaptive</c>) also has "adaptive" (its sampling) at the top and, per ablation,
+/// "samples" (how many samples it was measured on) and "interval" (half-width of the 95% interval of
+/// delta_accuracy; 0 on all samples); the CSV then ends with the columns samples and interval.
 /// </para>
 /// <para>
 /// CSV (RFC 4180, invariant culture, CRLF line ends, UTF-8): columns key, study, layer, units (space-separated;
@@ -59,6 +62,7 @@ public static class ResultExport
         else w.WriteNull("data_limit");
         w.WriteNumber("samples", meta.Samples);
         w.WriteNumber("classes", meta.Classes);
+        if (meta.Adaptive is { } adaptive) w.WriteString("adaptive", adaptive);
         w.WriteStartArray("class_names");
         foreach (var name in meta.ClassNames) w.WriteStringValue(name);
         w.WriteEndArray();
@@ -97,6 +101,8 @@ public static class ResultExport
             Numbers(w, "class_mean_loss", r.ClassMeanLoss);
             w.WriteNumber("flipped_to_wrong", toWrong);
             w.WriteNumber("flipped_to_right", toRight);
+            if (r.Samples is int n) w.WriteNumber("samples", n);
+            if (r.Interval is double h) Number(w, "interval", h);
             if (r.Effect is { } e)
             {
                 Number(w, "agreement", e.Agreement);
@@ -202,6 +208,8 @@ public static class ResultExport
         header.AddRange(meta.ClassNames.Select(n => "class_acc_" + n));
         header.AddRange(meta.ClassNames.Select(n => "delta_class_" + n));
         header.AddRange(["agreement", "kl", "top_score_change", "drift", "cosine"]);
+        bool adaptive = meta.Adaptive is not null;
+        if (adaptive) header.AddRange(["samples", "interval"]);
         WriteRow(w, header);
 
         var row = new List<string>(header.Count);
@@ -222,6 +230,7 @@ public static class ResultExport
             row.AddRange(r.ClassAccuracy.Select(D));
             row.AddRange(Deltas(r.ClassAccuracy, baseline.ClassAccuracy).Select(D));
             row.AddRange(r.Effect is { } e ? [D(e.Agreement), D(e.Kl), D(e.TopScoreChange), D(e.Drift), D(e.Cosine)] : ["", "", "", "", ""]);
+            if (adaptive) row.AddRange([r.Samples is int n ? I(n) : "", r.Interval is double h ? D(h) : ""]);
             WriteRow(w, row);
         }
         // Layers a study left out: key "skipped:LAYER", the reason in the study column, no numbers.

@@ -16,6 +16,8 @@ internal static partial class StoreMigrations
         new(2, "the effect column (effects against the intact model)",
             (c, tx) => StoreSql.Execute(c, tx, "ALTER TABLE ablations ADD COLUMN effect TEXT")),
         new(3, "the recovery table in the schema; the data limit as its own data_limit entry", ToVersion3),
+        new(4, "the samples and interval columns (adaptive sample sizes)",
+            (c, tx) => StoreSql.Execute(c, tx, "ALTER TABLE ablations ADD COLUMN samples INTEGER; ALTER TABLE ablations ADD COLUMN interval REAL")),
     ];
 
     /// <summary>

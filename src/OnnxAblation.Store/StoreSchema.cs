@@ -41,7 +41,9 @@ internal static class StoreSchema
             non_finite INTEGER NOT NULL,
             seconds REAL,
             created TEXT NOT NULL,
-            effect TEXT);
+            effect TEXT,
+            samples INTEGER,
+            interval REAL);
         """ + "\n" + RecoverySql;
 
     /// <summary>Creates every table in an empty database and writes <paramref name="meta"/> with this version.</summary>

@@ -21,6 +21,9 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
     /// (done, total, work fraction), the fraction of the work done is reported with each count, for ETAs.</summary>
     public Func<PlannedAblation, double>? Cost { get; init; }
 
+    /// <summary>Adaptive sample sizes: every ablation but the baseline is evaluated by it (the baseline by the evaluator, on all samples).</summary>
+    public AdaptiveEvaluator? Adaptive { get; init; }
+
     /// <summary>Runs the plan; returns how many ablations were evaluated now (not skipped).</summary>
     /// <param name="progress">(done, total) over the items this shard owns, counting those already stored.</param>
     public int Run(IReadOnlyList<PlannedAblation> plan, IProgress<(int Done, int Total)>? progress = null)
@@ -49,10 +52,33 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         if (mine.Count > 0) Report();
         int evaluated = 0;
         int size = Math.Max(1, ChunkSize ?? evaluator.PreferredChunk);
-        for (int start = 0; start < todo.Count; start += size)
+        var chunks = new List<List<PlannedAblation>>();
+        if (Adaptive is not null)
         {
-            var chunk = todo.Skip(start).Take(size).ToList();
+            // the baseline alone and exactly, on all samples; the rest adaptively
+            chunks.AddRange(todo.Where(p => p.Key == AblationKey.Baseline).Select(p => new List<PlannedAblation> { p }));
+            todo = todo.Where(p => p.Key != AblationKey.Baseline).ToList();
+        }
+        for (int start = 0; start < todo.Count; start += size) chunks.Add(todo.Skip(start).Take(size).ToList());
+        foreach (var chunk in chunks)
+        {
             var watch = Stopwatch.StartNew();
+            if (Adaptive is not null && chunk[0].Key != AblationKey.Baseline)
+            {
+                var baseline = store.Get(AblationKey.Baseline) ?? throw new InvalidOperationException("adaptive sampling needs the baseline stored first");
+                Adaptive.Evaluate(chunk.Select(c => c.Sets).ToList(), baseline, (i, outcome) =>
+                {
+                    var item = chunk[i];
+                    store.Add(ToRecord(item, outcome, watch.Elapsed.TotalSeconds));
+                    watch.Restart();
+                    evaluated++;
+                    done++;
+                    if (weighted is not null) doneWork += Cost!(item);
+                    Report();
+                });
+                RecordPaths(Adaptive.Paths);
+                continue;
+            }
             evaluator.Evaluate(chunk.Select(c => c.Sets).ToList(), (i, result) =>
             {
                 var item = chunk[i];
@@ -63,7 +89,7 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
                 if (weighted is not null) doneWork += Cost!(item);
                 Report();
             });
-            RecordPaths();
+            RecordPaths(evaluator.Paths);
         }
         return evaluated;
     }
@@ -71,9 +97,9 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
     private readonly Dictionary<string, string> _recorded = new(StringComparer.Ordinal);
 
     /// <summary>Stores which path evaluated each layer (new entries only); reports and exports show them.</summary>
-    private void RecordPaths()
+    private void RecordPaths(IReadOnlyDictionary<string, string> paths)
     {
-        foreach (var (layer, path) in evaluator.Paths)
+        foreach (var (layer, path) in paths)
         {
             if (_recorded.TryGetValue(layer, out var had) && had == path) continue;
             store.RecordPath(layer, path);
@@ -81,7 +107,9 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         }
     }
 
-    private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds) => new()
+    private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds) => ToRecord(item, r, seconds, AblationRecord.PackBits(r.Predicted, data.Labels));
+
+    private AblationRecord ToRecord(PlannedAblation item, EvaluationResult r, double seconds, byte[] correct) => new()
     {
         Key = item.Key,
         Study = item.Study,
@@ -91,9 +119,19 @@ public sealed class StudyRunner(ResultStore store, IAblationEvaluator evaluator,
         ClassAccuracy = r.ClassAccuracy,
         MeanLoss = r.MeanLoss,
         ClassMeanLoss = r.ClassMeanLoss,
-        Correct = AblationRecord.PackBits(r.Predicted, data.Labels),
+        Correct = correct,
         NonFinite = r.NonFinite,
         Effect = r.Effect,
         Seconds = seconds,
+    };
+
+    private AblationRecord ToRecord(PlannedAblation item, AdaptiveOutcome o, double seconds) => ToRecord(item, o.Measured, seconds, o.Correct) with
+    {
+        Accuracy = o.Accuracy,
+        ClassAccuracy = o.ClassAccuracy,
+        MeanLoss = o.MeanLoss,
+        ClassMeanLoss = o.ClassMeanLoss,
+        Samples = o.Samples,
+        Interval = o.Interval,
     };
 }

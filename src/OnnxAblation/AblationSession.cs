@@ -198,6 +198,8 @@ public sealed class AblationSession
         IProgress<ProgressReport>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Adaptive is not null)
+            throw new ArgumentException("plan estimates exact studies; with --adaptive each ablation stops at a sample count known only when it runs (at most the exact cost plus one slice): plan without --adaptive");
         var data = RequireData("a plan");
         var def = Define(Units, request);
         return StudyCostModel.Estimate(this, data, def, request, wallTime, calibrationSamples, new StageProgress(progress, "calibrating", cancellation));
@@ -302,7 +304,7 @@ public sealed class AblationSession
         Data ?? throw new ArgumentException($"{what} needs data: open the session with a data spec (--data)");
 
     private StudyContext OpenStudy(StudySettings s) =>
-        StudySetup.Open(Model, RequireData("a study"), Options.Limit, Inference, s.Mode, s.Seed, s.StorePath, s.ExactReference, Memory.Apply(s.Fast), s.Shard);
+        StudySetup.Open(Model, RequireData("a study"), Options.Limit, Inference, s.Mode, s.Seed, s.StorePath, s.ExactReference, Memory.Apply(s.Fast), s.Shard, s.Adaptive);
 
     private static StudyResult Run(StudyContext ctx, StudyDefinition def, StudySettings s, string what, bool layersNamed,
         IProgress<ProgressReport>? progress, CancellationToken cancellation)

@@ -36,6 +36,17 @@ public sealed record AblationRecord
     /// <summary>The effect against the intact model on the same samples (agreement, KL, score change, drift, cosine); null in stores written before it was measured.</summary>
     public Runtime.IntactEffect? Effect { get; init; }
 
+    /// <summary>
+    /// Samples the result was measured on under adaptive sampling (<c>--adaptive</c>); null: all of the store's samples
+    /// (an exact study). Fewer than all: accuracy, class accuracy and losses are paired estimates of the full-data values
+    /// (the intact model's full-data value + the change measured on these samples), the correctness bits are the intact
+    /// model's outside them, and the effect and non-finite count are these samples'.
+    /// </summary>
+    public int? Samples { get; init; }
+
+    /// <summary>Half-width of the 95% interval of the accuracy change (a fraction; 0 when measured on all samples), under adaptive sampling; null otherwise.</summary>
+    public double? Interval { get; init; }
+
     /// <summary>Wall time of the evaluation (not compared when results are checked for equality).</summary>
     public double Seconds { get; init; }
 

@@ -31,6 +31,13 @@ public sealed record StoreMetadata
 
     public int Seed { get; init; }
 
+    /// <summary>
+    /// The adaptive sampling of the study's ablations (<c>AdaptiveSampling.Identity</c>: half-width, interval, slices,
+    /// order), or null for exact evaluation on all samples. Part of the store's identity: an adaptive study does not
+    /// resume into an exact store, nor one with another setting.
+    /// </summary>
+    public string? Adaptive { get; init; }
+
     /// <summary>Free-form: engine and ONNX Runtime versions, command line, shard.</summary>
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
 }

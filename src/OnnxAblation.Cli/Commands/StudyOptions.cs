@@ -39,10 +39,12 @@ internal sealed class StudyOptions
 
     public Option<bool> RequireFast { get; } = new("--require-fast") { Description = "fail (exit 2, results so far stored) instead of evaluating an ablation on the reference path when the fast path cannot" };
 
+    public Option<string?> Adaptive { get; } = new("--adaptive") { Description = "EPS: evaluate each ablation on growing slices of the data (256 samples, doubling, seeded order) until the 95% interval of its accuracy change is within ±EPS points, or all samples; default: exact on all samples" };
+
     public void AddTo(Command c)
     {
         Common.AddModelAndData(c);
-        foreach (var o in new Option[] { Mode, Seed, Store, Json, Csv, Shard, ShardCount, ExactReference, RequireFast, AblationsPerRun, Impact }) c.Options.Add(o);
+        foreach (var o in new Option[] { Mode, Seed, Store, Json, Csv, Shard, ShardCount, ExactReference, RequireFast, AblationsPerRun, Impact, Adaptive }) c.Options.Add(o);
     }
 
     /// <summary>The session (model, data, inference options) of the command line.</summary>
@@ -65,6 +67,7 @@ internal sealed class StudyOptions
             Fast = new FastOptions { AblationsPerRun = r.GetValue(AblationsPerRun), RequireFast = r.GetValue(RequireFast) },
             Shard = ShardSpec.FromEnvironment(r.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : null, r.GetValue(ShardCount), env),
             Impact = r.GetValue(Impact) is { } text ? Impacts.Parse(text) : null,
+            Adaptive = r.GetValue(Adaptive) is { } eps ? AdaptiveSampling.Parse(eps, r.GetValue(Seed)) : null,
         };
     }
 

@@ -36,6 +36,7 @@ internal static class StudyReport
         doc.Paragraph($"Data `{ctx.Data.Spec}`, {ctx.Data.Count} samples, mode **{ctx.Mode}**, evaluator {ctx.Evaluator.Name}, store `{ctx.Store.Path}`.");
         doc.Paragraph($"Baseline accuracy **{P(a.Baseline.Accuracy)}%**; per class: " +
                       string.Join(", ", a.Baseline.ClassAccuracy.Select((x, c) => $"{c}: {PP(x)}")));
+        Adaptive(doc, ctx);
         var paths = ctx.Store.Paths();
         var slow = paths.Where(x => x.Path.StartsWith("reference", StringComparison.Ordinal)).ToList();
         if (slow.Count > 0)
@@ -67,18 +68,40 @@ internal static class StudyReport
         return doc;
     }
 
+    /// <summary>Under adaptive sampling: what was sampled and what the numbers of ablations stopped early are.</summary>
+    private static void Adaptive(ReportDocument doc, StudyContext ctx)
+    {
+        if (ctx.Store.Metadata.Adaptive is not { } how) return;
+        var measured = ctx.Store.All().Where(r => r.Units.Count > 0 && r.Samples is not null).ToList();
+        int partial = measured.Count(r => r.Samples < ctx.Data.Count);
+        var sizes = measured.Select(r => r.Samples!.Value).Order().ToList();
+        doc.Heading(2, "Adaptive sample sizes");
+        doc.Paragraph($"Adaptive sampling ({how}): {partial} of {measured.Count} ablations stopped before all {ctx.Data.Count} samples" +
+                      (sizes.Count > 0 ? $" (median {sizes[sizes.Count / 2]} samples; {sizes.Sum(x => (long)x) * 100 / Math.Max(1L, (long)sizes.Count * ctx.Data.Count)}% of the samples on average)" : "") +
+                      ". Their accuracies (overall and per class) are paired estimates of the full-data values — the intact model's full-data value plus the change measured on those samples against the intact model — and their overall change is known to the ± shown (95% interval); per-class values carry no such guarantee, and flips and pair splits count those samples only.");
+    }
+
     private static void Singles(ReportDocument doc, StudyContext ctx, StudyAnalysis a, string layer, Func<int, string> cls)
     {
-        var singles = Enumerable.Range(0, ctx.Units[layer].UnitCount)
-            .Select(u => a.Find(ctx.Planner.Key([new UnitSet(layer, [u])]))).OfType<AblationRecord>().Select(a.Impact).ToList();
+        var records = Enumerable.Range(0, ctx.Units[layer].UnitCount)
+            .Select(u => a.Find(ctx.Planner.Key([new UnitSet(layer, [u])]))).OfType<AblationRecord>().ToList();
+        var singles = records.Select(a.Impact).ToList();
         if (singles.Count == 0) return;
+        bool adaptive = ctx.Store.Metadata.Adaptive is not null;
+        var sampled = records.ToDictionary(r => r.Units[0].Units[0], r => (r.Samples, r.Interval));
         doc.Heading(2, $"Single units of `{layer}` ({singles.Count} of {ctx.Units[layer].UnitCount})");
-        doc.Table(["unit", "accuracy", "Δ overall", "worst class", "Δ worst", "best class", "Δ best", "→ wrong", "→ right"],
-            singles.OrderBy(s => s.DeltaAccuracy).Take(12).Select(s => (IReadOnlyList<string>)
-            [
-                I(s.Units[0]), PP(s.Accuracy), D(s.DeltaAccuracy), cls(s.WorstClass), D(s.WorstClassDelta), cls(s.BestClass), D(s.BestClassDelta),
-                I(s.FlippedToWrong), I(s.FlippedToRight),
-            ]));
+        IReadOnlyList<string> header = ["unit", "accuracy", "Δ overall", "worst class", "Δ worst", "best class", "Δ best", "→ wrong", "→ right"];
+        doc.Table(adaptive ? [.. header, "samples", "± (95%)"] : header,
+            singles.OrderBy(s => s.DeltaAccuracy).Take(12).Select(s =>
+            {
+                IReadOnlyList<string> row =
+                [
+                    I(s.Units[0]), PP(s.Accuracy), D(s.DeltaAccuracy), cls(s.WorstClass), D(s.WorstClassDelta), cls(s.BestClass), D(s.BestClassDelta),
+                    I(s.FlippedToWrong), I(s.FlippedToRight),
+                ];
+                var (n, h) = sampled[s.Units[0]];
+                return adaptive ? [.. row, n is int k ? I(k) : "all", h is double x ? P(x) : "-"] : row;
+            }));
         string Line(UnitImpact s) => $"unit {s.Units[0]}: overall {D(s.DeltaAccuracy)} points, class {cls(s.WorstClass)} {D(s.WorstClassDelta)} points" +
                                      (s.BestClassDelta > 0 ? $", class {cls(s.BestClass)} improves {D(s.BestClassDelta)}" : "");
         var quiet = singles.Where(s => s.DeltaAccuracy > -0.05).OrderBy(s => s.WorstClassDelta).Take(5).ToList();

@@ -28,6 +28,16 @@ internal sealed class SummarySection : IReportSection
         h.Line($"<tr><th>data</th><td><code>{Html.E(s.Meta.DataText)}</code></td></tr>");
         h.Line($"<tr><th>store</th><td><code>{Html.E(s.Path)}</code></td></tr>");
         h.Line($"<tr><th>modes</th><td>{Html.E(string.Join(", ", s.Layers.Select(l => l.Mode).Distinct(StringComparer.Ordinal)))}</td></tr>");
+        if (s.Meta.Adaptive is { } adaptive)
+        {
+            var sampled = s.Records.Where(r => r.Units.Count > 0 && r.Samples is not null).ToList();
+            int partial = sampled.Count(r => r.Samples < s.Meta.Samples);
+            double widest = sampled.Select(r => r.Interval ?? 0).DefaultIfEmpty(0).Max();
+            h.Line($"<tr><th>adaptive sample sizes</th><td id=\"{ctx.Id("adaptive")}\">{Html.E(adaptive)}: {Html.I(partial)} of {Html.I(sampled.Count)} ablations stopped before all " +
+                   $"{Html.I(s.Meta.Samples)} samples (samples per ablation {Html.I(sampled.Select(r => r.Samples!.Value).DefaultIfEmpty(0).Min())} to {Html.I(sampled.Select(r => r.Samples!.Value).DefaultIfEmpty(0).Max())}; " +
+                   $"widest 95% interval ±{Html.P(widest)} points). <span class=\"note\">Their accuracies, overall and per class, are paired estimates of the full-data values " +
+                   "(the intact model's full-data value plus the change measured on their samples); only the overall change carries the interval; flips and pair splits count their samples only.</span></td></tr>");
+        }
         h.Line("</tbody></table>");
 
         h.H(3, ctx.Id("baseline-classes"), "Baseline per class");

@@ -208,6 +208,8 @@ public sealed class CorrelationAnalysis
         using (evaluator)
         {
             var todo = plan.Select(p => p.Key).Distinct(StringComparer.Ordinal).Count(k => !s.Store.Contains(k));
+            if (todo > 0 && s.Store.Metadata.Adaptive is { } adaptive)
+                throw new ArgumentException($"{s.Store.Path}: the store was made with --adaptive ({adaptive}); correlate evaluates its {todo} curve ablations exactly, which would mix exact and adaptive results in it: correlate a store made without --adaptive, or run it with --no-curves");
             if (todo > 0) CheckBaseline(s.Store, evaluator, data, baseline, notes);
             var runner = new StudyRunner(s.Store, evaluator, data, ModeSpec.ZeroIn.ToString());
             evaluated = runner.Run(plan, new StageProgress(s.Progress, $"cumulative orders ({evaluator.Name})", s.Cancellation));

@@ -25,6 +25,12 @@ public record StudySettings
     /// <summary>Run only this slice of the study (Slurm arrays, Kubernetes Indexed Jobs); <c>merge</c> reunites them.</summary>
     public ShardSpec? Shard { get; init; }
 
+    /// <summary>
+    /// Adaptive sample sizes (<c>--adaptive EPS</c>): each ablation evaluated on growing slices of the data until its
+    /// accuracy change is known to ±EPS points (95% interval) or the data are exhausted; null: exact on all samples.
+    /// </summary>
+    public AdaptiveSampling? Adaptive { get; init; }
+
     /// <summary>What orders units by measured impact; null: accuracy, or drift for models whose output is not class scores.</summary>
     public ImpactMeasure? Impact { get; init; }
 }

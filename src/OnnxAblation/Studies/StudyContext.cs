@@ -33,8 +33,12 @@ public sealed class StudyContext : IDisposable
 
     public ShardSpec? Shard { get; init; }
 
+    /// <summary>The adaptive evaluation of the study's ablations, or null (exact on all samples).</summary>
+    public AdaptiveEvaluator? Adaptive { get; init; }
+
     public void Dispose()
     {
+        Adaptive?.Dispose();
         Evaluator.Dispose();
         Store.Dispose();
     }

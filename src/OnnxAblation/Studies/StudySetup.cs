@@ -25,13 +25,19 @@ internal static class StudySetup
         Open(model, data, limit, options, ModeSpec.ZeroIn, seed: 1, storePath, exactReference, new FastOptions(), shard: null);
 
     public static StudyContext Open(OnnxModel model, Dataset data, int? limit, InferenceOptions options, ModeSpec mode, int seed,
-        string storePath, bool exactReference, FastOptions fast, ShardSpec? shard)
+        string storePath, bool exactReference, FastOptions fast, ShardSpec? shard, AdaptiveSampling? adaptive = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(mode);
         data = ClassScores.Fit(model, data, allowFeatures: true, options);
         var units = UnitDiscovery.Discover(model, data.SampleShape);
+        if (adaptive is not null)
+        {
+            adaptive.Validate();
+            if (OutputKinds.Of(model) == OutputKind.Features)
+                throw new ArgumentException($"--adaptive stops on the interval of the accuracy change, but {OutputKinds.Describe(model)}; run without --adaptive");
+        }
         UnitMeans? means = mode.Mode.NeedsUnitMeans ? UnitMeans.Compute(units, units.Layers.Concat(units.HeadLayers), data, options) : null;
         var meta = new StoreMetadata
         {
@@ -44,6 +50,7 @@ internal static class StudySetup
             ClassNames = data.ClassNames,
             Labels = data.Labels,
             Seed = seed,
+            Adaptive = adaptive?.Identity,
             Extra = new Dictionary<string, string>
             {
                 ["engine"] = typeof(StudySetup).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?",
@@ -54,9 +61,11 @@ internal static class StudySetup
             },
         };
         var store = ResultStore.Open(storePath, meta);
-        IAblationEvaluator evaluator = exactReference
-            ? new ReferenceEvaluator(units, data, mode, options, means)
-            : new FastEvaluator(units, data, mode, options, means, fast);
+        IAblationEvaluator Make(Dataset d) => exactReference
+            ? new ReferenceEvaluator(units, d, mode, options, means)
+            : new FastEvaluator(units, d, mode, options, means, fast);
+        var evaluator = Make(data);
+        var sampling = adaptive is null ? null : new AdaptiveEvaluator(adaptive, data, evaluator, Make);
         return new StudyContext
         {
             Model = model,
@@ -67,8 +76,9 @@ internal static class StudySetup
             Planner = new StudyPlanner(units, mode),
             Store = store,
             Evaluator = evaluator,
-            Runner = new StudyRunner(store, evaluator, data, mode.ToString(), shard) { Cost = exactReference ? null : FastWork(units, data) },
+            Runner = new StudyRunner(store, evaluator, data, mode.ToString(), shard) { Cost = exactReference || sampling is not null ? null : FastWork(units, data), Adaptive = sampling },
             Shard = shard,
+            Adaptive = sampling,
         };
     }
 

@@ -98,7 +98,7 @@ public class LabelFreeStudyTests
         {
             c.Open();
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "ALTER TABLE ablations DROP COLUMN effect; UPDATE meta SET value = '1' WHERE key = 'schema_version';";
+            cmd.CommandText = "ALTER TABLE ablations DROP COLUMN effect; ALTER TABLE ablations DROP COLUMN samples; ALTER TABLE ablations DROP COLUMN interval; UPDATE meta SET value = '1' WHERE key = 'schema_version';";
             cmd.ExecuteNonQuery();
         }
         using var reopened = ResultStore.Open(path, meta);

@@ -68,10 +68,10 @@ public sealed class ResultStoreTests : IDisposable
             return Convert.ToString(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)!;
         }
         Assert.Equal("wal", Scalar("PRAGMA journal_mode"));
-        Assert.Equal("3", Scalar("SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal("4", Scalar("SELECT value FROM meta WHERE key = 'schema_version'"));
         Assert.Equal("ablations,meta,recovery", Scalar("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)"));
         Assert.Equal("[{\"layer\":\"fc1\",\"units\":[3,15]}]", Scalar("SELECT units FROM ablations WHERE key = 'k'"));
-        Assert.Equal("key,study,units,mode,accuracy,class_accuracy,mean_loss,class_mean_loss,correct,non_finite,seconds,created,effect",
+        Assert.Equal("key,study,units,mode,accuracy,class_accuracy,mean_loss,class_mean_loss,correct,non_finite,seconds,created,effect,samples,interval",
             Scalar("SELECT group_concat(name, ',') FROM pragma_table_info('ablations')"));
         Assert.Equal("key,value", Scalar("SELECT group_concat(name, ',') FROM pragma_table_info('meta')"));
         Assert.Equal("run,damage,epoch,train_loss,accuracy,class_accuracy,test_loss,seconds",

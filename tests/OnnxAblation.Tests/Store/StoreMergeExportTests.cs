@@ -34,7 +34,7 @@ public sealed class StoreMergeExportTests : IDisposable
         using var s = ResultStore.Open(path, Meta with { Extra = new Dictionary<string, string> { [StoreMerger.ShardExtraKey] = new ShardSpec(k, 2).ToString() } });
         if (k == 0) s.Add(Baseline(Meta));
         for (int i = k; i < 10; i += 2) s.Add(Record(Meta, $"zero-in|fc1:{i}", i));
-        s.Add(Record(Meta, "zero-in|fc1:0,1", 50, "pairs", [new UnitSet("fc1", [0, 1])])); // in both shards, equal
+        s.Add(Record(Meta, "zero-in|fc1:0,1", 50, "pairs", [new UnitSet("fc1", [0, 1])]) with { Samples = 8, Interval = 0.0625 }); // in both shards, equal; measured on 8 samples
         for (int e = 0; e <= 2; e++) s.AddRecoveryPoint(Point($"run-{k}", e, 10 * k + e));
         s.AddRecoveryPoint(Point("shared", 0, 99)); // in both shards, equal
         s.RecordSkipped($"/conv{k}/Conv", $"reason {k}");
@@ -92,7 +92,11 @@ public sealed class StoreMergeExportTests : IDisposable
             Assert.Equal(nonBaseline[i].Study, ablations[i].GetProperty("study").GetString());
             Assert.Equal(nonBaseline[i].Units.SelectMany(u => u.Units), ablations[i].GetProperty("units").EnumerateArray().Select(e => e.GetInt32()));
             Assert.Equal(nonBaseline[i].Accuracy, ablations[i].GetProperty("accuracy").GetDouble());
+            // samples and interval: only on results of adaptive sampling
+            Assert.Equal(nonBaseline[i].Samples, ablations[i].TryGetProperty("samples", out var n) ? n.GetInt32() : null);
+            Assert.Equal(nonBaseline[i].Interval, ablations[i].TryGetProperty("interval", out var h) ? h.GetDouble() : null);
         }
+        Assert.Contains(nonBaseline, r => r.Samples == 8 && r.Interval == 0.0625);
         Assert.Equal(["fc1 fast ", "fc2 reference a reason"], root.GetProperty("paths").EnumerateArray().Select(e =>
             $"{e.GetProperty("layer").GetString()} {e.GetProperty("path").GetString()} {(e.TryGetProperty("reason", out var why) ? why.GetString() : "")}"));
         var recovery = root.GetProperty("recovery").EnumerateArray().ToList();

@@ -99,6 +99,12 @@ public sealed class StoreSchemaTests : IDisposable
             ('baseline', 'baseline', '[]', 'none', 0.8, '[0.75,1,null]', 0.5, '[0.25,0.5,null]', X'FF03', 0, 0.125, '2025-01-01T00:00:01Z');
         """;
 
+    /// <summary>Version 3 as the previous build wrote it: the recovery table in the schema, the limit as data_limit; no samples or interval.</summary>
+    private static string Version3Sql => Version2Sql
+        .Replace("('schema_version', '2')", "('schema_version', '3')", StringComparison.Ordinal)
+        .Replace("('data_spec', 'npy:/data/x.npy,/data/y.npy (first 10)')", "('data_spec', 'npy:/data/x.npy,/data/y.npy'), ('data_limit', '10')", StringComparison.Ordinal)
+        + "\n" + Version2RecoverySql;
+
     private string Fixture(string name, params string[] sql)
     {
         string path = P(name);
@@ -131,7 +137,7 @@ public sealed class StoreSchemaTests : IDisposable
     public void Migrations_are_numbered_one_step_at_a_time_up_to_the_schema_version()
     {
         Assert.Equal(Enumerable.Range(2, StoreMigrations.All.Count), StoreMigrations.All.Select(m => m.Version));
-        Assert.Equal(3, ResultStore.SchemaVersion);
+        Assert.Equal(4, ResultStore.SchemaVersion);
         Assert.Equal(StoreMigrations.All[^1].Version, ResultStore.SchemaVersion);
     }
 
@@ -164,7 +170,7 @@ public sealed class StoreSchemaTests : IDisposable
             Assert.Equal([2, 0, 1], store.Orders()["cumulative:fc1:metric-l1"]);
             store.Add(StoreTestData.Record(Meta, "zero-in|fc1:1", 5)); // resumable
         }
-        Assert.Equal("3", Scalar(path, "SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal("4", Scalar(path, "SELECT value FROM meta WHERE key = 'schema_version'"));
         Assert.Equal("10", Scalar(path, "SELECT value FROM meta WHERE key = 'data_limit'"));
         Assert.Equal("npy:/data/x.npy,/data/y.npy", Scalar(path, "SELECT value FROM meta WHERE key = 'data_spec'"));
         Assert.Equal("3", Scalar(path, "SELECT COUNT(*) FROM ablations"));
@@ -172,6 +178,39 @@ public sealed class StoreSchemaTests : IDisposable
         // A run without the limit is another run.
         var ex = Assert.Throws<StoreMismatchException>(() => ResultStore.Open(path, Meta with { DataLimit = null }));
         Assert.Equal("data_limit", ex.Field);
+    }
+
+    [Fact]
+    public void A_version_3_store_opens_migrated_as_an_exact_study_and_takes_adaptive_results_after_it()
+    {
+        string path = Fixture("v3.db", Version3Sql);
+        using (var store = ResultStore.Open(path, Meta))
+        {
+            Assert.Null(store.Metadata.Adaptive);
+            var all = store.All();
+            Assert.Equal(["baseline", "zero-in|fc1:3,15"], all.Select(r => r.Key));
+            Assert.All(all, r => Assert.Null(r.Samples));
+            Assert.All(all, r => Assert.Null(r.Interval));
+            Assert.Equal(0.5, all[1].Accuracy);
+            Assert.Equal(0.125, all[1].Effect!.Drift);
+        }
+        Assert.Equal("4", Scalar(path, "SELECT value FROM meta WHERE key = 'schema_version'"));
+        // an adaptive run is another run
+        var ex = Assert.Throws<StoreMismatchException>(() => ResultStore.Open(path, Meta with { Adaptive = "eps=1 points" }));
+        Assert.Equal("adaptive", ex.Field);
+
+        string adaptive = P("adaptive.db");
+        var record = StoreTestData.Record(Meta, "zero-in|fc1:1", 5) with { Samples = 256, Interval = 0.0125 };
+        using (var store = ResultStore.Open(adaptive, Meta with { Adaptive = "eps=1 points" }))
+            store.Add(record);
+        using (var store = ResultStore.Open(adaptive, Meta with { Adaptive = "eps=1 points" }))
+        {
+            Assert.Equal("eps=1 points", store.Metadata.Adaptive);
+            StoreTestData.AssertSame(record, Assert.Single(store.All()));
+            store.Add(record); // the same result again: fine
+            var other = Assert.Throws<StoreConflictException>(() => store.Add(record with { Samples = 512 }));
+            Assert.Contains("samples 256 vs 512", other.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -201,9 +240,9 @@ public sealed class StoreSchemaTests : IDisposable
             Assert.Equal("npy:/data/x.npy,/data/y.npy", store.Metadata.DataSpec);
             Assert.Empty(store.RecoveryPoints());
         }
-        Assert.Equal("3", Scalar(path, "SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal("4", Scalar(path, "SELECT value FROM meta WHERE key = 'schema_version'"));
         Assert.Equal("0", Scalar(path, "SELECT COUNT(*) FROM meta WHERE key = 'data_limit'")); // no limit: no entry
-        Assert.Equal("key,study,units,mode,accuracy,class_accuracy,mean_loss,class_mean_loss,correct,non_finite,seconds,created,effect",
+        Assert.Equal("key,study,units,mode,accuracy,class_accuracy,mean_loss,class_mean_loss,correct,non_finite,seconds,created,effect,samples,interval",
             Scalar(path, "SELECT group_concat(name, ',') FROM pragma_table_info('ablations')"));
     }
 
@@ -216,7 +255,7 @@ public sealed class StoreSchemaTests : IDisposable
             var ex = Assert.Throws<StoreFormatException>(() => open().Dispose());
             Assert.Contains(path, ex.Message, StringComparison.Ordinal);
             Assert.Contains("schema version 9", ex.Message, StringComparison.Ordinal);
-            Assert.Contains("versions 1 to 3", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("versions 1 to 4", ex.Message, StringComparison.Ordinal);
             Assert.Contains("newer", ex.Message, StringComparison.Ordinal);
         }
         Assert.Equal("9", Scalar(path, "SELECT value FROM meta WHERE key = 'schema_version'")); // left untouched
@@ -229,6 +268,6 @@ public sealed class StoreSchemaTests : IDisposable
         string path = Fixture("odd.db", Version2Sql, "UPDATE meta SET value = 'two' WHERE key = 'schema_version'");
         var ex = Assert.Throws<StoreFormatException>(() => ResultStore.OpenExisting(path).Dispose());
         Assert.Contains("schema version 'two'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("versions 1 to 3", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("versions 1 to 4", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -68,6 +68,8 @@ internal static class StoreTestData
         for (int i = 0; i < expected.ClassMeanLoss.Length; i++) AssertBits(expected.ClassMeanLoss[i], actual.ClassMeanLoss[i]);
         Assert.True(expected.Correct.AsSpan().SequenceEqual(actual.Correct), $"{expected.Key}: correctness bits differ");
         Assert.Equal(expected.NonFinite, actual.NonFinite);
+        Assert.Equal(expected.Samples, actual.Samples);
+        Assert.Equal(expected.Interval, actual.Interval);
     }
 
     private static void AssertBits(double expected, double actual)
