@@ -357,7 +357,7 @@ public sealed class FastEvaluator : IAblationEvaluator
                 prefixOut.Add((_cut.Crossing[i], crossing[i]));
             }
             var mask = new TensorBuffer(_cut.MaskShape);
-            var output = new TensorBuffer(_cut.K * b, _width);
+            var output = new TensorBuffer(_cut.OutputShape(_cut.K * b, _width));
             string inputName = _cut.Prefix.Graph.Input.First(v => !_cut.Prefix.Graph.Initializer.Any(t => t.Name == v.Name)).Name;
             x = new Buffers
             {

@@ -52,6 +52,19 @@ internal sealed class GraphCut
     /// <summary>The batch size the model fixes (every prefix run takes that many samples; K is 1), or null.</summary>
     public int? FixedBatch { get; private init; }
 
+    /// <summary>
+    /// The shape of a suffix run's output buffer for <paramref name="rows"/> rows of <paramref name="width"/> values: the
+    /// model output's declared shape where it is static beyond the batch (a backbone's [1, 512, 1, 1]: ONNX Runtime
+    /// checks the rank of a bound output), else [rows, width].
+    /// </summary>
+    public long[] OutputShape(int rows, int width)
+    {
+        var declared = Suffix.Index().DeclaredShape(Suffix.Graph.Output[0].Name);
+        return declared is { Length: > 2 } d && d.Skip(1).All(x => x is > 0) && d.Skip(1).Aggregate(1L, (a, x) => a * x!.Value) == width
+            ? [rows, .. d.Skip(1).Select(x => x!.Value)]
+            : [rows, width];
+    }
+
     /// <summary>Ablations per suffix run.</summary>
     public int K { get; }
 

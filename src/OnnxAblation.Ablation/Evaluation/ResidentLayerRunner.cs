@@ -85,7 +85,7 @@ internal sealed class ResidentLayerRunner : ILayerRunner
         if (_scratch.TryGetValue(b, out var s)) return s;
         var input = new TensorBuffer([b, .. _inputSampleDims]);
         var mask = new TensorBuffer(_cut.MaskShape);
-        var output = new TensorBuffer(_cut.K * b, _width);
+        var output = new TensorBuffer(_cut.OutputShape(_cut.K * b, _width));
         var prefix = _prefix.CreateIoBinding();
         prefix.BindInput(_inputName, input);
         var suffix = _suffix.CreateIoBinding();

@@ -48,7 +48,11 @@ public class CntkBackboneDriftTests
             var (drift, cosine) = DriftAndCosine(intact, y2, 512);
             var e = results[i].Effect!;
             Assert.True(drift > 0, $"{sets[i][0]}: the ablation changes nothing");
-            Assert.True(Math.Abs(e.Drift - drift) <= 1e-5 * drift, $"{sets[i][0]} ({path}): drift {e.Drift:R}, hand-masked model {drift:R}");
+            // Drift is relative to the features' norm. The fast path computes the ablated features with the cut graph
+            // (prefix + suffix: other kernel fusions than the whole model), whose float32 rounding differs by about 1e-7
+            // of that norm: it shows only on effects this small (a single late unit moves the features by ~1e-5).
+            double tolerance = 1e-5 * drift + (path == "fast" ? 5e-7 : 0);
+            Assert.True(Math.Abs(e.Drift - drift) <= tolerance, $"{sets[i][0]} ({path}): drift {e.Drift:R}, hand-masked model {drift:R}");
             Assert.True(Math.Abs(e.Cosine - cosine) <= 1e-5, $"{sets[i][0]} ({path}): cosine {e.Cosine:R}, hand-masked model {cosine:R}");
             Assert.True(double.IsNaN(results[i].Accuracy) && double.IsNaN(e.Agreement));
         }
