@@ -35,6 +35,14 @@ public sealed record FastOptions
     /// </summary>
     public long? SessionBytes { get; init; }
 
+    /// <summary>
+    /// Where a layer's first consumer is linear (<see cref="LinearConsumer"/>: a Conv, Gemm or MatMul after ReLU, pooling,
+    /// Flatten), cut after it and subtract the ablated units' contribution from its intact output instead of recomputing it
+    /// (host memory only; the device-resident runner masks). False: always mask the unit tensor (the obvious path beside it;
+    /// tests compare the two).
+    /// </summary>
+    public bool LinearUpdate { get; init; } = true;
+
     /// <summary>Refuse (an <see cref="AblationException"/> naming the layer and the reason) instead of falling back to the reference path.</summary>
     public bool RequireFast { get; init; }
 
