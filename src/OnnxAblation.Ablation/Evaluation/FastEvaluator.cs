@@ -34,7 +34,7 @@ public sealed class FastEvaluator : IAblationEvaluator
     private CacheBudget SharedBudget => _cacheBudgetField ??= new CacheBudget(Fast.PrefixCache);
 
     /// <summary>How a layer's ablations run: rows (K × samples) per suffix run, K, workers, and the memory its sessions are estimated to hold.</summary>
-    private sealed record LayerPlan(int Rows, int K, int Workers, long Footprint);
+    private sealed record LayerPlan(int Rows, int K, int Workers, long Footprint, string Update);
 
     public FastEvaluator(ModelUnits units, Dataset data, ModeSpec mode, InferenceOptions options, UnitMeans? means = null, FastOptions? fast = null)
     {
@@ -72,7 +72,7 @@ public sealed class FastEvaluator : IAblationEvaluator
 
     /// <summary>Where the fast path's time went, per layer evaluated on it so far (stopwatches in the workers).</summary>
     public IReadOnlyList<LayerProfile> Profile =>
-        _clocks.Select(kv => kv.Value.Snapshot(kv.Key, _plans[kv.Key]!.Workers, _plans[kv.Key]!.Rows, _plans[kv.Key]!.K)).ToList();
+        _clocks.Select(kv => kv.Value.Snapshot(kv.Key, _plans[kv.Key]!.Workers, _plans[kv.Key]!.Rows, _plans[kv.Key]!.K) with { Update = _plans[kv.Key]!.Update }).ToList();
 
     public void Evaluate(IReadOnlyList<IReadOnlyList<UnitSet>> ablations, Action<int, EvaluationResult> onResult)
     {
@@ -187,7 +187,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         if (_plans.TryGetValue(layerName, out var known)) return known;
         var layer = _units[layerName];
         _flops ??= new FlopCounter(_units, _data.SampleShape);
-        double flopPerRow = Math.Max(1, 2 * _flops.SuffixMacs(layer));
+        double flopPerRow = Math.Max(1, 2 * (Linear ? _flops.FastSuffixMacs(layer, Fast) : _flops.SuffixMacs(layer)));
         // Small convolutions scale poorly over ONNX Runtime's intra-op threads; independent workers with one
         // thread each keep every core busy (measured by `onnx-ablate bench`). One device: one worker.
         int workers = Math.Max(1, Fast.Workers ?? (_options.Device.IsCuda ? 1 : _options.Threads));
@@ -201,7 +201,8 @@ public sealed class FastEvaluator : IAblationEvaluator
                 rows = (int)Math.Clamp(activations / workers / Math.Max(1, perRow), 1, rows);
         }
         int k = Math.Max(1, Fast.AblationsPerRun ?? Math.Clamp(rows / Math.Max(1, _data.Count), 1, 16));
-        var cut = GraphCut.TryCreate(_units, layer, k, _data.SampleShape, out string? reason, Linear);
+        bool linear = Linear && _flops.LinearConsumerMacs(layer) is double consumer && consumer > 0 && consumer >= Fast.LinearUpdateMinMacs;
+        var cut = GraphCut.TryCreate(_units, layer, k, _data.SampleShape, out string? reason, linear);
         if (cut is null)
         {
             _cutReasons[layerName] = reason ?? "the graph cannot be cut after it";
@@ -216,7 +217,8 @@ public sealed class FastEvaluator : IAblationEvaluator
         // the cut's two models hold the weights once, each worker's sessions twice (initializers and pre-packed copies)
         long footprint = MemoryEstimate.WeightBytes(_units.Model) * (1 + 2L * workers) + workers * (long)rows * perRow;
         _clocks[layerName] = new ProfileClock();
-        return _plans[layerName] = new LayerPlan(rows, k, workers, footprint);
+        string update = cut.Linear is { } lc ? $"linear update of {lc.Node.OpType} '{OnnxAblation.Onnx.GraphIndex.DisplayName(lc.Node)}'" : "mask";
+        return _plans[layerName] = new LayerPlan(rows, k, workers, footprint, update);
     }
 
     /// <summary>
@@ -235,7 +237,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         if (Fast.SessionBytes is long limit)
             while (_recent.Count > 0 && _recent.Sum(l => _plans[l]!.Footprint) + plan.Footprint > limit) Close(_recent[0]);
         var cut = _spare is { } spare && spare.Layer == layerName ? spare.Cut
-            : GraphCut.TryCreate(_units, _units[layerName], plan.K, _data.SampleShape, out _, Linear)
+            : GraphCut.TryCreate(_units, _units[layerName], plan.K, _data.SampleShape, out _, plan.Update != "mask")
               ?? throw new AblationException($"{layerName}: the graph could be cut after it once but not again");
         _spare = null;
         var perWorker = _options with { Threads = Math.Max(1, _options.Threads / plan.Workers) };

@@ -20,7 +20,7 @@ public class LinearUpdateTests
     private static EvaluationResult[] Fast(ModelUnits units, Dataset data, List<IReadOnlyList<UnitSet>> ablations, bool linear, out FastEvaluator evaluator)
     {
         var results = new EvaluationResult[ablations.Count];
-        evaluator = new FastEvaluator(units, data, ModeSpec.ZeroIn, Options, fast: new FastOptions { LinearUpdate = linear, AblationsPerRun = 3, RowsPerRun = 48 });
+        evaluator = new FastEvaluator(units, data, ModeSpec.ZeroIn, Options, fast: new FastOptions { LinearUpdate = linear, LinearUpdateMinMacs = 0, AblationsPerRun = 3, RowsPerRun = 48 });
         evaluator.Evaluate(ablations, (i, r) => results[i] = r);
         evaluator.Dispose();
         return results;
