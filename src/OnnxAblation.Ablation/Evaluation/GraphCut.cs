@@ -145,6 +145,13 @@ internal sealed class GraphCut
         var shapes3 = fixedBatch is null ? ProbeShapes(model, probed, sampleShape, 3) : shapes2;
         var sampleShapes = new List<long[]>();
         var batchAxes = new List<int>();
+        // [B·T, C] tensors (batch folded into the tokens): unfolded across the cut in the order their values show
+        var folds = fixedBatch is null
+            ? inner.Where(t => BatchAxis(shapes2[t], shapes3[t]) < 0 && FoldedBatch.Tokens2(shapes2[t], shapes3[t]) is not null)
+                .Select(t => (t, FoldedBatch.Tokens2(shapes2[t], shapes3[t])!.Value)).ToList()
+            : [];
+        var orders = folds.Count > 0 ? FoldedBatch.Orders(model, folds, sampleShape) : [];
+        var folded = new Dictionary<string, FoldedBatch>(StringComparer.Ordinal);
         // A model input crossing the cut has the shape the model declares per sample (e.g. [784] for 28×28 images fed
         // to an MLP), which the evaluator feeds; the data's own sample shape where the declaration leaves a dim open.
         long[] InputSample(string t)
@@ -160,6 +167,15 @@ internal sealed class GraphCut
             long[] s3 = realInputs.Contains(t) ? [fixedBatch ?? 3, .. InputSample(t)] : shapes3[t];
             int p = fixedBatch is int fb ? (s.Length > 0 && s[0] == fb ? 0 : -1) : BatchAxis(s, s3);
             if (p < 0 && fixedBatch is not null) { reason = $"the model fixes its batch size to {fixedBatch}, and tensor '{t}' crossing the cut does not lead with it (shape [{string.Join(",", s)}])"; return null; }
+            if (p < 0 && orders.TryGetValue(t, out bool? tokenMajor) && tokenMajor is bool major)
+            {
+                var fold = new FoldedBatch(s[0] / 2, major, s[1..]);
+                folded[t] = fold;
+                batchAxes.Add(0);
+                sampleShapes.Add([fold.Tokens, .. fold.Rest]);
+                continue;
+            }
+            if (p < 0 && orders.ContainsKey(t)) { reason = $"tensor '{t}' crossing the cut folds the batch into its first axis (shape [{string.Join(",", s)}] for 2 samples, [{string.Join(",", s3)}] for 3), in an order its values do not show"; return null; }
             if (p < 0) { reason = $"tensor '{t}' crossing the cut has no batch axis of its own (shape [{string.Join(",", s)}] for 2 samples, [{string.Join(",", s3)}] for 3)"; return null; }
             batchAxes.Add(p);
             sampleShapes.Add(s.Where((_, i) => i != p).ToArray());
@@ -170,7 +186,7 @@ internal sealed class GraphCut
         if (lc is not null)
         {
             uBatchAxis = fixedBatch is null ? BatchAxis(shapes2[u], shapes3[u]) : shapes2[u].Length > 0 && shapes2[u][0] == fixedBatch ? 0 : -1;
-            if (uBatchAxis != 0 || batchAxes[0] != 0 || batchAxes[1] != 0) return Masked(out reason);
+            if (uBatchAxis != 0 || batchAxes[0] != 0 || batchAxes[1] != 0 || folded.Count > 0) return Masked(out reason);
             uSample = shapes2[u][1..];
         }
         int fromEnd = layer.Op.UnitsFromEnd(layer.WeightShape, layer.WeightInput);
@@ -193,8 +209,8 @@ internal sealed class GraphCut
         int opset = (int)(model.Proto.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 13);
         var moved = crossing.Select((t, i) => (t, p: batchAxes[i], rank: sampleShapes[i].Length + 1)).Where(x => x.p != 0 && !realInputs.Contains(x.t))
             .ToDictionary(x => x.t, x => (x.p, x.rank), StringComparer.Ordinal);
-        var prefix = BuildPrefix(model, WithConstantProducers(g, prefixNodes), crossing.Where(t => !realInputs.Contains(t)).ToList(), moved);
-        var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, unitAxis, k, opset, moved, lc);
+        var prefix = BuildPrefix(model, WithConstantProducers(g, prefixNodes), crossing.Where(t => !realInputs.Contains(t)).ToList(), moved, folded);
+        var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, unitAxis, k, opset, moved, folded, lc);
         reason = null;
         return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k, unitAxis) { FixedBatch = fixedBatch, Linear = lc, Spread = spread };
     }
@@ -389,7 +405,7 @@ internal sealed class GraphCut
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tt } };
     }
 
-    private static OnnxModel BuildPrefix(OnnxModel model, HashSet<int> prefixNodes, List<string> outputs, Dictionary<string, (int P, int Rank)> moved)
+    private static OnnxModel BuildPrefix(OnnxModel model, HashSet<int> prefixNodes, List<string> outputs, Dictionary<string, (int P, int Rank)> moved, Dictionary<string, FoldedBatch> folded)
     {
         var m = model.Clone();
         var graph = m.Graph;
@@ -409,13 +425,24 @@ internal sealed class GraphCut
             tr.Attribute.Add(new AttributeProto { Name = "perm", Type = AttributeProto.Types.AttributeType.Ints, Ints = { BatchFirst(p, rank) } });
             graph.Node.Add(tr);
         }
+        // a tensor that folds the batch into its first axis leaves the prefix unfolded, [B, T, C…]
+        foreach (var (t, fold) in folded)
+        {
+            string inner = t + ".folded";
+            foreach (var n in graph.Node)
+            {
+                for (int i = 0; i < n.Input.Count; i++) if (n.Input[i] == t) n.Input[i] = inner;
+                for (int i = 0; i < n.Output.Count; i++) if (n.Output[i] == t) n.Output[i] = inner;
+            }
+            fold.AddUnfold(graph, inner, t);
+        }
         graph.Output.Clear();
         foreach (var o in outputs) graph.Output.Add(FloatValue(o, null));
         Prune(graph);
         return OnnxModel.FromProto(m.Proto, model.Source + " [prefix]");
     }
 
-    private static OnnxModel BuildSuffix(OnnxModel model, List<int> suffixNodes, List<string> crossing, List<long[]> shapes, int unitAxis, int k, int opset, Dictionary<string, (int P, int Rank)> moved, LinearConsumer? lc)
+    private static OnnxModel BuildSuffix(OnnxModel model, List<int> suffixNodes, List<string> crossing, List<long[]> shapes, int unitAxis, int k, int opset, Dictionary<string, (int P, int Rank)> moved, Dictionary<string, FoldedBatch> folded, LinearConsumer? lc)
     {
         var m = model.Clone();
         var graph = m.Graph;
@@ -451,6 +478,7 @@ internal sealed class GraphCut
                 rep = Add(graph, "Expand", [un, Const(graph, tag + ".k", [k, .. Enumerable.Repeat(1L, s.Length + 1)])], tag + ".rep", null);
             }
             renamed[t] = Add(graph, "Reshape", [rep, Const(graph, tag + ".shape", [-1, .. s])], tag + ".flat", null);
+            if (folded.TryGetValue(t, out var fold)) renamed[t] = fold.AddRefold(graph, renamed[t], tag);
             if (moved.TryGetValue(t, out var mv))
             {
                 var back = new NodeProto { OpType = "Transpose", Name = tag + ".batch_back", Input = { renamed[t] }, Output = { tag + ".batch_back" } };
