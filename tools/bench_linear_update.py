@@ -6,7 +6,8 @@ whose first consumer is a Conv, Gemm or MatMul after ReLU/pooling/Flatten is cut
 units' contribution is subtracted from its intact output) and with `--no-linear-update` (the unit tensor is masked and
 the consumer recomputed). Per layer: the sum of the store's per-ablation seconds, and whether every ablation's
 per-sample correctness (the store's `correct` blob) and accuracy are identical between the two. Ratio = masked seconds /
-linear-update seconds. The case fails (exit 1) if any result differs.
+linear-update seconds. One ONNX Runtime thread (a machine shared with other benchmarks disturbs the ratio
+less). The run fails (exit 1) if any result differs.
 
 Usage: python3 tools/bench_linear_update.py [OUT.tsv]   (Release build; the 0.96 GB wide model is made in .cache/wide-150000
 by tools/make_wide_model.py with Debian's python3-onnx when missing; resnet18-224 needs tools/setup.sh resnet18-224)
@@ -35,9 +36,11 @@ CASES = [
     ("wide-0.96GB", WIDE, FMNIST, 200, ["--layers", "none"] + sum((["--group", f"/fc1a/MatMul:{u}"] for u in range(0, 150000, 150000 // 32)), [])),
 ]
 
+SHAPES = {"resnet18-224": "3,224,224", "wide-0.96GB": None}  # per-sample shape for `inspect` (default 1,28,28)
+
 
 def sweep(model, data, images, extra, store, linear):
-    args = CLI + ["sweep", os.path.join(ROOT, model), "--data", data, "--limit", str(images), "--store", store] + extra
+    args = CLI + ["sweep", os.path.join(ROOT, model), "--data", data, "--limit", str(images), "--store", store, "--threads", "1"] + extra
     if not linear:
         args.append("--no-linear-update")
     load = os.getloadavg()[0]
@@ -47,6 +50,16 @@ def sweep(model, data, images, extra, store, linear):
     with sqlite3.connect(store) as c:
         rows = c.execute("SELECT key, units, seconds, correct, accuracy FROM ablations WHERE study != 'baseline'").fetchall()
     return wall, load, {r[0]: r for r in rows}
+
+
+def updates(model, shape, work):
+    """Per layer, how the fast path applies an ablation by default (`inspect --paths-tsv`): mask or linear update."""
+    tsv = os.path.join(work, "paths.tsv")
+    subprocess.run(CLI + ["inspect", os.path.join(ROOT, model), "--paths-tsv", tsv] + (["--sample-shape", shape] if shape else []),
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    with open(tsv, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f][1:]
+    return {r[0]: r[4] if len(r) > 4 else "" for r in rows}
 
 
 def layer_of(units):
@@ -66,6 +79,7 @@ def main():
             mask_wall, mask_load, mask = sweep(model, data, images, extra, os.path.join(work, name + "-mask.db"), False)
             if set(lin) != set(mask):
                 sys.exit(f"{name}: the two sweeps stored different ablations")
+            update = updates(model, SHAPES.get(name, "1,28,28"), work)
             layers = {}
             for key, r in lin.items():
                 m = mask[key]
@@ -76,12 +90,12 @@ def main():
                 entry[3] &= r[3] == m[3] and r[4] == m[4]
             for layer, (n, lin_s, mask_s, same) in layers.items():
                 bad |= not same
-                out.append([name, layer, n, images, f"{lin_s:.3f}", f"{mask_s:.3f}", f"{mask_s / lin_s:.2f}" if lin_s > 0 else "-",
+                out.append([name, layer, update.get(layer, "?"), n, images, f"{lin_s:.3f}", f"{mask_s:.3f}", f"{mask_s / lin_s:.2f}" if lin_s > 0 else "-",
                             "yes" if same else "NO", f"{lin_wall:.1f}", f"{mask_wall:.1f}", f"{lin_load:.2f}", f"{mask_load:.2f}",
                             datetime.date.today().isoformat()])
                 print("\t".join(map(str, out[-1])), flush=True)
     with open(path, "w", encoding="utf-8") as f:
-        f.write("model\tlayer\tablations\timages\tlinear_update_seconds\tmask_seconds\tratio\tidentical\t"
+        f.write("model\tlayer\tupdate\tablations\timages\tlinear_update_seconds\tmask_seconds\tratio\tidentical\t"
                 "linear_process_seconds\tmask_process_seconds\tload_before_linear\tload_before_mask\tdate\n")
         for r in out:
             f.write("\t".join(map(str, r)) + "\n")

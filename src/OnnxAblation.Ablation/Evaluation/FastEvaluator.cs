@@ -161,9 +161,37 @@ public sealed class FastEvaluator : IAblationEvaluator
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(mode);
         ArgumentNullException.ThrowIfNull(sampleShape);
-        if (ModeReason(mode, layer) is { } why) return why;
-        return GraphCut.TryCreate(units, layer, 1, sampleShape, out string? reason) is null ? reason ?? "the graph cannot be cut after it" : null;
+        return Route(units, layer, mode, sampleShape).Reason;
     }
+
+    /// <summary>
+    /// <see cref="ReferenceReason"/>, and for a fast layer how its suffix applies an ablation ("mask", or "linear update of
+    /// Conv '…'"; null on the reference path): the same choices <see cref="Plan"/> makes with <paramref name="fast"/>.
+    /// </summary>
+    public static (string? Reason, string? Update) Route(ModelUnits units, Layer layer, ModeSpec mode, IReadOnlyList<int> sampleShape, FastOptions? fast = null, FlopCounter? flops = null)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(mode);
+        ArgumentNullException.ThrowIfNull(sampleShape);
+        if (ModeReason(mode, layer) is { } why) return (why, null);
+        fast ??= new FastOptions();
+        if (flops is null && fast.LinearUpdate)
+        {
+            try { flops = new FlopCounter(units, sampleShape); }
+            catch (AblationException) { } // shapes not probed: no multiply-adds, no linear update (as Plan)
+        }
+        bool linear = fast.LinearUpdate && flops is not null && UsesLinear(flops, layer, fast);
+        var cut = GraphCut.TryCreate(units, layer, 1, sampleShape, out string? reason, linear);
+        return cut is null ? (reason ?? "the graph cannot be cut after it", null) : (null, UpdateOf(cut));
+    }
+
+    /// <summary>Whether the layer's linear first consumer does enough work for the linear update to pay (<see cref="FastOptions.LinearUpdateMinMacs"/>).</summary>
+    private static bool UsesLinear(FlopCounter flops, Layer layer, FastOptions fast) =>
+        flops.LinearConsumerMacs(layer) is double consumer && consumer > 0 && consumer >= fast.LinearUpdateMinMacs;
+
+    private static string UpdateOf(GraphCut cut) =>
+        cut.Linear is { } lc ? $"linear update of {lc.Node.OpType} '{OnnxAblation.Onnx.GraphIndex.DisplayName(lc.Node)}'" : "mask";
 
     /// <summary>Notes once why <paramref name="layer"/> goes to the reference path; with <see cref="FastOptions.RequireFast"/>, refuses instead.</summary>
     private bool Reference(string layer, string why)
@@ -201,7 +229,7 @@ public sealed class FastEvaluator : IAblationEvaluator
                 rows = (int)Math.Clamp(activations / workers / Math.Max(1, perRow), 1, rows);
         }
         int k = Math.Max(1, Fast.AblationsPerRun ?? Math.Clamp(rows / Math.Max(1, _data.Count), 1, 16));
-        bool linear = Linear && _flops.LinearConsumerMacs(layer) is double consumer && consumer > 0 && consumer >= Fast.LinearUpdateMinMacs;
+        bool linear = Linear && UsesLinear(_flops, layer, Fast);
         var cut = GraphCut.TryCreate(_units, layer, k, _data.SampleShape, out string? reason, linear);
         if (cut is null)
         {
@@ -217,8 +245,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         // the cut's two models hold the weights once, each worker's sessions twice (initializers and pre-packed copies)
         long footprint = MemoryEstimate.WeightBytes(_units.Model) * (1 + 2L * workers) + workers * (long)rows * perRow;
         _clocks[layerName] = new ProfileClock();
-        string update = cut.Linear is { } lc ? $"linear update of {lc.Node.OpType} '{OnnxAblation.Onnx.GraphIndex.DisplayName(lc.Node)}'" : "mask";
-        return _plans[layerName] = new LayerPlan(rows, k, workers, footprint, update);
+        return _plans[layerName] = new LayerPlan(rows, k, workers, footprint, UpdateOf(cut));
     }
 
     /// <summary>

@@ -166,6 +166,7 @@ internal sealed class GraphCut
             long[] s = realInputs.Contains(t) ? [fixedBatch ?? 2, .. InputSample(t)] : shapes2[t];
             long[] s3 = realInputs.Contains(t) ? [fixedBatch ?? 3, .. InputSample(t)] : shapes3[t];
             int p = fixedBatch is int fb ? (s.Length > 0 && s[0] == fb ? 0 : -1) : BatchAxis(s, s3);
+            if (p != 0 && lc is not null && (t == lc.Output || t == lc.Input)) return Masked(out reason); // the update reads Y and V batch-first
             if (p < 0 && fixedBatch is not null) { reason = $"the model fixes its batch size to {fixedBatch}, and tensor '{t}' crossing the cut does not lead with it (shape [{string.Join(",", s)}])"; return null; }
             if (p < 0 && orders.TryGetValue(t, out bool? tokenMajor) && tokenMajor is bool major)
             {
