@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Fast-path coverage of the real-graph corpus (issue: speed on real networks, part 1): for every corpus model, the path
 # each hidden layer's single-unit zero-in ablations take (`onnx-ablate inspect --paths`), and why where it is not the
-# fast one. Writes tools/benchmarks/fast-coverage.tsv (model, layer, units, path, reason). Needs the corpus
+# fast one, and on the fast path whether the suffix masks or applies the linear update of the first consumer. Writes
+# tools/benchmarks/fast-coverage.tsv (model, layer, units, path, reason, update). Needs the corpus
 # (tools/setup.sh corpus zoo) and a Release build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cli=(dotnet src/OnnxAblation.Cli/bin/Release/net10.0/onnx-ablate.dll)
 out=tools/benchmarks/fast-coverage.tsv
 tmp=$(mktemp)
-echo -e "model\tlayer\tunits\tpath\treason" > "$tmp"
+echo -e "model\tlayer\tunits\tpath\treason\tupdate" > "$tmp"
 run() { # NAME FILE SAMPLE_SHAPE
   local rows; rows=$(mktemp)
   "${cli[@]}" inspect "$2" --sample-shape "$3" --paths-tsv "$rows" > /dev/null

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnnxAblation.Ablation;
 using OnnxAblation.Ablation.Evaluation;
 using OnnxAblation.Ablation.Modes;
 using OnnxAblation.Ablation.Store;
@@ -88,10 +89,13 @@ public sealed class AblationSession
         var shape = sampleShape ?? Data?.SampleShape ?? DeclaredSampleShape()
             ?? throw new ArgumentException($"{Model.Source}: the model input's sample dims are symbolic; give the sample shape (e.g. 3,224,224) or data");
         var units = Inspect(shape);
+        FlopCounter? flops = null;
+        try { flops = new FlopCounter(units, shape); }
+        catch (AblationException) { } // no shapes, no multiply-adds: Route then masks
         return units.HiddenLayers
-            .Select(l => FastEvaluator.ReferenceReason(units, l, mode ?? ModeSpec.ZeroIn, shape) is { } why
+            .Select(l => FastEvaluator.Route(units, l, mode ?? ModeSpec.ZeroIn, shape, flops: flops) is var (why, update) && why is not null
                 ? new LayerPath(l.Name, l.UnitCount, false, why)
-                : new LayerPath(l.Name, l.UnitCount, true, null))
+                : new LayerPath(l.Name, l.UnitCount, true, null) { Update = update })
             .ToList();
     }
 

@@ -34,7 +34,7 @@ public sealed class FastEvaluator : IAblationEvaluator
     private CacheBudget SharedBudget => _cacheBudgetField ??= new CacheBudget(Fast.PrefixCache);
 
     /// <summary>How a layer's ablations run: rows (K × samples) per suffix run, K, workers, and the memory its sessions are estimated to hold.</summary>
-    private sealed record LayerPlan(int Rows, int K, int Workers, long Footprint);
+    private sealed record LayerPlan(int Rows, int K, int Workers, long Footprint, string Update);
 
     public FastEvaluator(ModelUnits units, Dataset data, ModeSpec mode, InferenceOptions options, UnitMeans? means = null, FastOptions? fast = null)
     {
@@ -72,7 +72,7 @@ public sealed class FastEvaluator : IAblationEvaluator
 
     /// <summary>Where the fast path's time went, per layer evaluated on it so far (stopwatches in the workers).</summary>
     public IReadOnlyList<LayerProfile> Profile =>
-        _clocks.Select(kv => kv.Value.Snapshot(kv.Key, _plans[kv.Key]!.Workers, _plans[kv.Key]!.Rows, _plans[kv.Key]!.K)).ToList();
+        _clocks.Select(kv => kv.Value.Snapshot(kv.Key, _plans[kv.Key]!.Workers, _plans[kv.Key]!.Rows, _plans[kv.Key]!.K) with { Update = _plans[kv.Key]!.Update }).ToList();
 
     public void Evaluate(IReadOnlyList<IReadOnlyList<UnitSet>> ablations, Action<int, EvaluationResult> onResult)
     {
@@ -161,9 +161,37 @@ public sealed class FastEvaluator : IAblationEvaluator
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(mode);
         ArgumentNullException.ThrowIfNull(sampleShape);
-        if (ModeReason(mode, layer) is { } why) return why;
-        return GraphCut.TryCreate(units, layer, 1, sampleShape, out string? reason) is null ? reason ?? "the graph cannot be cut after it" : null;
+        return Route(units, layer, mode, sampleShape).Reason;
     }
+
+    /// <summary>
+    /// <see cref="ReferenceReason"/>, and for a fast layer how its suffix applies an ablation ("mask", or "linear update of
+    /// Conv '…'"; null on the reference path): the same choices <see cref="Plan"/> makes with <paramref name="fast"/>.
+    /// </summary>
+    public static (string? Reason, string? Update) Route(ModelUnits units, Layer layer, ModeSpec mode, IReadOnlyList<int> sampleShape, FastOptions? fast = null, FlopCounter? flops = null)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(mode);
+        ArgumentNullException.ThrowIfNull(sampleShape);
+        if (ModeReason(mode, layer) is { } why) return (why, null);
+        fast ??= new FastOptions();
+        if (flops is null && fast.LinearUpdate)
+        {
+            try { flops = new FlopCounter(units, sampleShape); }
+            catch (AblationException) { } // shapes not probed: no multiply-adds, no linear update (as Plan)
+        }
+        bool linear = fast.LinearUpdate && flops is not null && UsesLinear(flops, layer, fast);
+        var cut = GraphCut.TryCreate(units, layer, 1, sampleShape, out string? reason, linear);
+        return cut is null ? (reason ?? "the graph cannot be cut after it", null) : (null, UpdateOf(cut));
+    }
+
+    /// <summary>Whether the layer's linear first consumer does enough work for the linear update to pay (<see cref="FastOptions.LinearUpdateMinMacs"/>).</summary>
+    private static bool UsesLinear(FlopCounter flops, Layer layer, FastOptions fast) =>
+        flops.LinearConsumerMacs(layer) is double consumer && consumer > 0 && consumer >= fast.LinearUpdateMinMacs;
+
+    private static string UpdateOf(GraphCut cut) =>
+        cut.Linear is { } lc ? $"linear update of {lc.Node.OpType} '{OnnxAblation.Onnx.GraphIndex.DisplayName(lc.Node)}'" : "mask";
 
     /// <summary>Notes once why <paramref name="layer"/> goes to the reference path; with <see cref="FastOptions.RequireFast"/>, refuses instead.</summary>
     private bool Reference(string layer, string why)
@@ -187,7 +215,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         if (_plans.TryGetValue(layerName, out var known)) return known;
         var layer = _units[layerName];
         _flops ??= new FlopCounter(_units, _data.SampleShape);
-        double flopPerRow = Math.Max(1, 2 * _flops.SuffixMacs(layer));
+        double flopPerRow = Math.Max(1, 2 * (Linear ? _flops.FastSuffixMacs(layer, Fast) : _flops.SuffixMacs(layer)));
         // Small convolutions scale poorly over ONNX Runtime's intra-op threads; independent workers with one
         // thread each keep every core busy (measured by `onnx-ablate bench`). One device: one worker.
         int workers = Math.Max(1, Fast.Workers ?? (_options.Device.IsCuda ? 1 : _options.Threads));
@@ -201,7 +229,8 @@ public sealed class FastEvaluator : IAblationEvaluator
                 rows = (int)Math.Clamp(activations / workers / Math.Max(1, perRow), 1, rows);
         }
         int k = Math.Max(1, Fast.AblationsPerRun ?? Math.Clamp(rows / Math.Max(1, _data.Count), 1, 16));
-        var cut = GraphCut.TryCreate(_units, layer, k, _data.SampleShape, out string? reason);
+        bool linear = Linear && UsesLinear(_flops, layer, Fast);
+        var cut = GraphCut.TryCreate(_units, layer, k, _data.SampleShape, out string? reason, linear);
         if (cut is null)
         {
             _cutReasons[layerName] = reason ?? "the graph cannot be cut after it";
@@ -216,7 +245,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         // the cut's two models hold the weights once, each worker's sessions twice (initializers and pre-packed copies)
         long footprint = MemoryEstimate.WeightBytes(_units.Model) * (1 + 2L * workers) + workers * (long)rows * perRow;
         _clocks[layerName] = new ProfileClock();
-        return _plans[layerName] = new LayerPlan(rows, k, workers, footprint);
+        return _plans[layerName] = new LayerPlan(rows, k, workers, footprint, UpdateOf(cut));
     }
 
     /// <summary>
@@ -235,7 +264,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         if (Fast.SessionBytes is long limit)
             while (_recent.Count > 0 && _recent.Sum(l => _plans[l]!.Footprint) + plan.Footprint > limit) Close(_recent[0]);
         var cut = _spare is { } spare && spare.Layer == layerName ? spare.Cut
-            : GraphCut.TryCreate(_units, _units[layerName], plan.K, _data.SampleShape, out _)
+            : GraphCut.TryCreate(_units, _units[layerName], plan.K, _data.SampleShape, out _, plan.Update != "mask")
               ?? throw new AblationException($"{layerName}: the graph could be cut after it once but not again");
         _spare = null;
         var perWorker = _options with { Threads = Math.Max(1, _options.Threads / plan.Workers) };
@@ -249,6 +278,9 @@ public sealed class FastEvaluator : IAblationEvaluator
         _recent.Add(layerName);
         return live;
     }
+
+    /// <summary>Whether cuts use the linear consumer's update: asked for, and not on the device-resident runner (which masks).</summary>
+    private bool Linear => Fast.LinearUpdate && !(Fast.DeviceResident ?? _options.Device.IsCuda);
 
     /// <summary>Closes a layer's sessions and gives its prefix cache back to the budget.</summary>
     private void Close(string layerName)
@@ -291,7 +323,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         private readonly OutputKind _kind;
         private readonly GraphSession _prefix;
         private readonly GraphSession _suffix;
-        private readonly Dictionary<int, Buffers> _buffers = new();
+        private readonly Dictionary<(int B, int M), Buffers> _buffers = new();
         private readonly TensorLayout _layout;
         private readonly long[] _inputSampleDims;
         private readonly int _width;
@@ -330,7 +362,11 @@ public sealed class FastEvaluator : IAblationEvaluator
         {
             public required TensorBuffer Input { get; init; }
             public required TensorBuffer[] Crossing { get; init; }
+            /// <summary>The channel mask [K, 1, C, 1…], or with a linear consumer the ablated columns [K, M].</summary>
             public required TensorBuffer Mask { get; init; }
+
+            /// <summary>With a linear consumer: 1 for each ablated column, 0 for padding [K, M]; else null.</summary>
+            public TensorBuffer? Weight { get; init; }
             public required TensorBuffer Output { get; init; }
             public required GraphBinding Prefix { get; init; }
             public required GraphBinding Suffix { get; init; }
@@ -340,13 +376,15 @@ public sealed class FastEvaluator : IAblationEvaluator
                 Input.Dispose();
                 foreach (var c in Crossing) c.Dispose();
                 Mask.Dispose();
+                Weight?.Dispose();
                 Output.Dispose();
             }
         }
 
-        private Buffers Bind(int b)
+        /// <summary>Buffers and bindings for runs of <paramref name="b"/> samples (and, with a linear consumer, <paramref name="m"/> columns per ablation).</summary>
+        private Buffers Bind(int b, int m = 0)
         {
-            if (_buffers.TryGetValue(b, out var x)) return x;
+            if (_buffers.TryGetValue((b, m), out var x)) return x;
             var input = new TensorBuffer([b, .. _inputSampleDims]);
             var crossing = new TensorBuffer[_cut.Crossing.Count];
             var prefixOut = new List<(string, TensorBuffer)>();
@@ -356,7 +394,11 @@ public sealed class FastEvaluator : IAblationEvaluator
                 crossing[i] = new TensorBuffer([b, .. _cut.SampleShapes[i]]);
                 prefixOut.Add((_cut.Crossing[i], crossing[i]));
             }
-            var mask = new TensorBuffer(_cut.MaskShape);
+            bool linear = _cut.Linear is not null;
+            var mask = linear ? new TensorBuffer(_cut.K, m) : new TensorBuffer(_cut.MaskShape);
+            var weight = linear ? new TensorBuffer(_cut.K, m) : null;
+            string[] ablationInputs = linear ? [LinearConsumer.IndexName, LinearConsumer.WeightName] : [GraphCut.MaskName];
+            TensorBuffer[] ablationBuffers = linear ? [mask, weight!] : [mask];
             var output = new TensorBuffer(_cut.OutputShape(_cut.K * b, _width));
             string inputName = _cut.Prefix.Graph.Input.First(v => !_cut.Prefix.Graph.Initializer.Any(t => t.Name == v.Name)).Name;
             x = new Buffers
@@ -364,11 +406,12 @@ public sealed class FastEvaluator : IAblationEvaluator
                 Input = input,
                 Crossing = crossing.Where(c => c != input).ToArray(),
                 Mask = mask,
+                Weight = weight,
                 Output = output,
                 Prefix = _prefix.Bind([inputName], [input], prefixOut.Select(p => p.Item1).ToList(), prefixOut.Select(p => p.Item2).ToList()),
-                Suffix = _suffix.Bind([.. _cut.Crossing, GraphCut.MaskName], [.. crossing, mask], [_cut.Suffix.Graph.Output[0].Name], [output]),
+                Suffix = _suffix.Bind([.. _cut.Crossing, .. ablationInputs], [.. crossing, .. ablationBuffers], [_cut.Suffix.Graph.Output[0].Name], [output]),
             };
-            _buffers[b] = x;
+            _buffers[(b, m)] = x;
             return x;
         }
 
@@ -389,7 +432,7 @@ public sealed class FastEvaluator : IAblationEvaluator
                 for (int start = 0; start < n; start += chunk)
                 {
                     int b = Math.Min(chunk, n - start);
-                    var buf = Bind(b);
+                    var buf = Bind(b, Columns(ablations, g0, gCount));
                     long t = Stopwatch.GetTimestamp();
                     // the input is needed to run the prefix, or by the suffix where the graph input crosses the cut
                     if (!_cached.Contains(start) || _cut.GraphInput is not null) BatchCopier.Copy(_data, start, b, _layout, buf.Input.Data);
@@ -400,10 +443,29 @@ public sealed class FastEvaluator : IAblationEvaluator
                         t = Stopwatch.GetTimestamp();
                         int kCount = Math.Min(k, gCount - a0);
                         var mask = buf.Mask.Data;
-                        Array.Fill(mask, 1f);
-                        for (int j = 0; j < kCount; j++)
-                            foreach (int unit in ablations[g0 + a0 + j])
-                                foreach (int channel in _cut.Layer.Channels(unit)) mask[j * c + channel] = 0f;
+                        if (buf.Weight is { } weight)
+                        {
+                            // the ablated columns of the linear consumer's input, padded with column 0 weighted 0
+                            int m = (int)buf.Mask.Shape[1];
+                            Array.Clear(mask);
+                            Array.Clear(weight.Data);
+                            for (int j = 0; j < kCount; j++)
+                            {
+                                int at = j * m;
+                                foreach (int column in ablations[g0 + a0 + j].SelectMany(_cut.Columns).Distinct())
+                                {
+                                    mask[at] = column;
+                                    weight.Data[at++] = 1f;
+                                }
+                            }
+                        }
+                        else
+                        {
+                            Array.Fill(mask, 1f);
+                            for (int j = 0; j < kCount; j++)
+                                foreach (int unit in ablations[g0 + a0 + j])
+                                    foreach (int channel in _cut.Layer.Channels(unit)) mask[j * c + channel] = 0f;
+                        }
                         t = _clock.Add(ProfilePart.Mask, t);
                         _suffix.Run(buf.Suffix);
                         _clock.CountSuffixRun();
@@ -422,6 +484,15 @@ public sealed class FastEvaluator : IAblationEvaluator
                     onResult(g0 + a, result);
                 }
             }
+        }
+
+        /// <summary>With a linear consumer: the most columns any ablation of the group zeroes (at least 1); else 0.</summary>
+        private int Columns(IReadOnlyList<IReadOnlyList<int>> ablations, int from, int count)
+        {
+            if (_cut.Linear is null) return 0;
+            int most = 1;
+            for (int a = from; a < from + count; a++) most = Math.Max(most, ablations[a].SelectMany(_cut.Columns).Distinct().Count());
+            return most;
         }
 
         /// <summary>

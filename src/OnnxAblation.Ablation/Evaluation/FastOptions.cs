@@ -35,6 +35,21 @@ public sealed record FastOptions
     /// </summary>
     public long? SessionBytes { get; init; }
 
+    /// <summary>
+    /// Where a layer's first consumer is linear (<see cref="LinearConsumer"/>: a Conv, Gemm or MatMul after ReLU, pooling,
+    /// Flatten), cut after it and subtract the ablated units' contribution from its intact output instead of recomputing it
+    /// (host memory only; the device-resident runner masks). False: always mask the unit tensor (the obvious path beside it;
+    /// tests compare the two).
+    /// </summary>
+    public bool LinearUpdate { get; init; } = true;
+
+    /// <summary>
+    /// The linear update is used where the consumer does at least this many multiply-adds per sample: below, its extra
+    /// nodes (gathers, a batched product, the subtraction) cost more than recomputing the consumer (measured: fmnist-vgg's
+    /// fc1, whose consumer is the 1,280-MAC output layer, ran 1.4× slower with it; its convolutions 1.3–1.5× faster).
+    /// </summary>
+    public double LinearUpdateMinMacs { get; init; } = 65536;
+
     /// <summary>Refuse (an <see cref="AblationException"/> naming the layer and the reason) instead of falling back to the reference path.</summary>
     public bool RequireFast { get; init; }
 

@@ -42,6 +42,32 @@ public sealed class FlopCounter
         return _macs.Where(kv => !prefix.Contains(kv.Key)).Sum(kv => kv.Value);
     }
 
+    /// <summary>Multiply-adds per sample of the layer's linear first consumer (<see cref="LinearConsumer"/>), or 0 when it has none.</summary>
+    public double LinearConsumerMacs(Layer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        var g = _units.Model.Index();
+        if (LinearConsumer.Find(g, layer.UnitTensor) is not { } lc) return 0;
+        int node = g.Producer(lc.Output);
+        return _macs.GetValueOrDefault(node);
+    }
+
+    /// <summary>
+    /// Multiply-adds per sample and ablated unit that the fast path does after the cut, as it plans the layer with
+    /// <paramref name="options"/>: the suffix after the linear consumer plus the consumer's share of one unit where the
+    /// linear update applies, else <see cref="SuffixMacs"/>.
+    /// </summary>
+    public double FastSuffixMacs(Layer layer, FastOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(options);
+        double consumer = LinearConsumerMacs(layer);
+        if (!options.LinearUpdate || consumer < options.LinearUpdateMinMacs || consumer == 0) return SuffixMacs(layer);
+        var lc = LinearConsumer.Find(_units.Model.Index(), layer.UnitTensor)!;
+        var prefix = GraphCut.PrefixNodes(_units.Model.Index(), lc.Output);
+        return _macs.Where(kv => !prefix.Contains(kv.Key)).Sum(kv => kv.Value) + consumer / Math.Max(1, layer.ChannelCount);
+    }
+
     /// <summary>Multiply-adds of one sample up to and including the layer (computed once per sweep of the layer).</summary>
     public double PrefixMacs(Layer layer) => TotalMacs - SuffixMacs(layer);
 }

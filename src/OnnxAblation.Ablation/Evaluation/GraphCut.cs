@@ -68,7 +68,24 @@ internal sealed class GraphCut
     /// <summary>Ablations per suffix run.</summary>
     public int K { get; }
 
-    public static GraphCut? TryCreate(ModelUnits units, Layer layer, int k, IReadOnlyList<int> sampleShape, out string? reason)
+    /// <summary>
+    /// The linear consumer whose output is cut instead of the unit tensor (the suffix then subtracts the ablated columns'
+    /// contribution instead of recomputing the layer), or null when the suffix masks the unit tensor.
+    /// </summary>
+    public LinearConsumer? Linear { get; private init; }
+
+    /// <summary>Columns of the linear consumer's input per channel of the unit tensor (H·W after a Flatten of [C, H, W]; 1 otherwise).</summary>
+    public int Spread { get; private init; } = 1;
+
+    /// <summary>The columns of the linear consumer's input that ablating <paramref name="unit"/> zeroes.</summary>
+    public IEnumerable<int> Columns(int unit) => Layer.Channels(unit).SelectMany(c => Enumerable.Range(c * Spread, Spread));
+
+    /// <summary>
+    /// Cuts the model after <paramref name="layer"/>'s unit tensor, or, with <paramref name="linear"/> and a linear first
+    /// consumer the probed shapes confirm (<see cref="LinearConsumer"/>), after that consumer's output; null (with the
+    /// reason) where the graph cannot be cut.
+    /// </summary>
+    public static GraphCut? TryCreate(ModelUnits units, Layer layer, int k, IReadOnlyList<int> sampleShape, out string? reason, bool linear = false)
     {
         ArgumentNullException.ThrowIfNull(units);
         ArgumentNullException.ThrowIfNull(layer);
@@ -77,9 +94,17 @@ internal sealed class GraphCut
         var g = model.Index();
         string u = layer.UnitTensor;
         if (layer.IsOutputLayer) { reason = "the output layer has no suffix to evaluate"; return null; }
-        var prefixNodes = PrefixNodes(g, u);
+        var lc = linear ? LinearConsumer.Find(g, u) : null;
+        GraphCut? Masked(out string? why) => TryCreate(units, layer, k, sampleShape, out why);
+        string cutAt = lc?.Output ?? u;
+        var prefixNodes = PrefixNodes(g, cutAt);
         string output = graph.Output[0].Name;
-        if (prefixNodes.Contains(g.Producer(output))) { reason = "the model output does not depend on the layer"; return null; }
+        if (prefixNodes.Contains(g.Producer(output)) && output != cutAt)
+        {
+            if (lc is not null) return Masked(out reason);
+            reason = "the model output does not depend on the layer";
+            return null;
+        }
         var suffixSet = Enumerable.Range(0, graph.Node.Count).Where(i => !prefixNodes.Contains(i)).ToHashSet();
         var realInputs = g.RealInputs.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
         // Non-float tensors (shape arithmetic: Shape → Gather → Div → Concat → Reshape) cannot be fed across the cut:
@@ -89,7 +114,7 @@ internal sealed class GraphCut
         List<string> crossing;
         while (true)
         {
-            crossing = CrossingTensors(g, u, suffixSet, realInputs);
+            crossing = CrossingTensors(g, cutAt, suffixSet, realInputs);
             var ints = crossing.Where(t => !IsFloat(g, t)).ToList();
             if (ints.Count == 0) break;
             int before = suffixSet.Count;
@@ -105,6 +130,7 @@ internal sealed class GraphCut
                 return null;
             }
         }
+        if (lc is not null) crossing.Insert(1, lc.Input); // V: the suffix gathers the ablated columns from it
         var suffixNodes = g.TopologicalOrder.Where(suffixSet.Contains).ToList();
         // Shapes with batches of 2 and 3 find each tensor's batch axis (the first for most, the second for the
         // sequence-first [T, B, C] tensors inside torch's MultiheadAttention); it is moved first across the cut.
@@ -114,10 +140,18 @@ internal sealed class GraphCut
         // ablation of one batch (K·B = the fixed batch, so the graph's own fixed shapes stay valid).
         int? fixedBatch = realInputs.Count == 1 && g.DeclaredShape(realInputs.First()) is { Length: > 0 } d0 && d0[0] is > 0 ? (int)d0[0]!.Value : null;
         if (fixedBatch is not null) k = 1;
-        var shapes2 = ProbeShapes(model, inner, sampleShape, fixedBatch ?? 2);
-        var shapes3 = fixedBatch is null ? ProbeShapes(model, inner, sampleShape, 3) : shapes2;
+        var probed = lc is null ? inner : [.. inner, u, .. lc.Flattened is { } f ? new[] { f } : []];
+        var shapes2 = ProbeShapes(model, probed, sampleShape, fixedBatch ?? 2);
+        var shapes3 = fixedBatch is null ? ProbeShapes(model, probed, sampleShape, 3) : shapes2;
         var sampleShapes = new List<long[]>();
         var batchAxes = new List<int>();
+        // [B·T, C] tensors (batch folded into the tokens): unfolded across the cut in the order their values show
+        var folds = fixedBatch is null
+            ? inner.Where(t => BatchAxis(shapes2[t], shapes3[t]) < 0 && FoldedBatch.Tokens2(shapes2[t], shapes3[t]) is not null)
+                .Select(t => (t, FoldedBatch.Tokens2(shapes2[t], shapes3[t])!.Value)).ToList()
+            : [];
+        var orders = folds.Count > 0 ? FoldedBatch.Orders(model, folds, sampleShape) : [];
+        var folded = new Dictionary<string, FoldedBatch>(StringComparer.Ordinal);
         // A model input crossing the cut has the shape the model declares per sample (e.g. [784] for 28×28 images fed
         // to an MLP), which the evaluator feeds; the data's own sample shape where the declaration leaves a dim open.
         long[] InputSample(string t)
@@ -132,28 +166,54 @@ internal sealed class GraphCut
             long[] s = realInputs.Contains(t) ? [fixedBatch ?? 2, .. InputSample(t)] : shapes2[t];
             long[] s3 = realInputs.Contains(t) ? [fixedBatch ?? 3, .. InputSample(t)] : shapes3[t];
             int p = fixedBatch is int fb ? (s.Length > 0 && s[0] == fb ? 0 : -1) : BatchAxis(s, s3);
+            if (p != 0 && lc is not null && (t == lc.Output || t == lc.Input)) return Masked(out reason); // the update reads Y and V batch-first
             if (p < 0 && fixedBatch is not null) { reason = $"the model fixes its batch size to {fixedBatch}, and tensor '{t}' crossing the cut does not lead with it (shape [{string.Join(",", s)}])"; return null; }
+            if (p < 0 && orders.TryGetValue(t, out bool? tokenMajor) && tokenMajor is bool major)
+            {
+                var fold = new FoldedBatch(s[0] / 2, major, s[1..]);
+                folded[t] = fold;
+                batchAxes.Add(0);
+                sampleShapes.Add([fold.Tokens, .. fold.Rest]);
+                continue;
+            }
+            if (p < 0 && orders.ContainsKey(t)) { reason = $"tensor '{t}' crossing the cut folds the batch into its first axis (shape [{string.Join(",", s)}] for 2 samples, [{string.Join(",", s3)}] for 3), in an order its values do not show"; return null; }
             if (p < 0) { reason = $"tensor '{t}' crossing the cut has no batch axis of its own (shape [{string.Join(",", s)}] for 2 samples, [{string.Join(",", s3)}] for 3)"; return null; }
             batchAxes.Add(p);
             sampleShapes.Add(s.Where((_, i) => i != p).ToArray());
         }
         // the units' axis in a sample (no batch axis): channels of NCHW, the last axis of [B, T, C]
-        int fromEnd = layer.Op.UnitsFromEnd(layer.WeightShape, layer.WeightInput);
-        int unitAxisFull = sampleShapes[0].Length + 1 - fromEnd;
-        int unitAxis = unitAxisFull < batchAxes[0] ? unitAxisFull : unitAxisFull - 1;
-        if (unitAxis < 0 || sampleShapes[0][unitAxis] != layer.ChannelCount)
+        long[] uSample = sampleShapes[0];
+        int uBatchAxis = batchAxes[0];
+        if (lc is not null)
         {
-            reason = $"unit tensor '{u}' of shape [{string.Join(",", sampleShapes[0])}] per sample does not hold the {layer.ChannelCount} units where the layer puts them";
+            uBatchAxis = fixedBatch is null ? BatchAxis(shapes2[u], shapes3[u]) : shapes2[u].Length > 0 && shapes2[u][0] == fixedBatch ? 0 : -1;
+            if (uBatchAxis != 0 || batchAxes[0] != 0 || batchAxes[1] != 0 || folded.Count > 0) return Masked(out reason);
+            uSample = shapes2[u][1..];
+        }
+        int fromEnd = layer.Op.UnitsFromEnd(layer.WeightShape, layer.WeightInput);
+        int unitAxisFull = uSample.Length + 1 - fromEnd;
+        int unitAxis = unitAxisFull < uBatchAxis ? unitAxisFull : unitAxisFull - 1;
+        if (unitAxis < 0 || uSample[unitAxis] != layer.ChannelCount)
+        {
+            if (lc is not null) return Masked(out reason);
+            reason = $"unit tensor '{u}' of shape [{string.Join(",", uSample)}] per sample does not hold the {layer.ChannelCount} units where the layer puts them";
             return null;
+        }
+        int spread = 1;
+        if (lc is not null)
+        {
+            long[]? beforeFlatten = lc.Flattened is { } fl ? shapes2[fl][1..] : null;
+            if (lc.Spread(uSample, beforeFlatten, sampleShapes[1], unitAxis) is not int s) return Masked(out reason);
+            spread = s;
         }
         string? graphInput = crossing.FirstOrDefault(realInputs.Contains);
         int opset = (int)(model.Proto.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 13);
         var moved = crossing.Select((t, i) => (t, p: batchAxes[i], rank: sampleShapes[i].Length + 1)).Where(x => x.p != 0 && !realInputs.Contains(x.t))
             .ToDictionary(x => x.t, x => (x.p, x.rank), StringComparer.Ordinal);
-        var prefix = BuildPrefix(model, WithConstantProducers(g, prefixNodes), crossing.Where(t => !realInputs.Contains(t)).ToList(), moved);
-        var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, unitAxis, k, opset, moved);
+        var prefix = BuildPrefix(model, WithConstantProducers(g, prefixNodes), crossing.Where(t => !realInputs.Contains(t)).ToList(), moved, folded);
+        var suffix = BuildSuffix(model, suffixNodes, crossing, sampleShapes, unitAxis, k, opset, moved, folded, lc);
         reason = null;
-        return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k, unitAxis) { FixedBatch = fixedBatch };
+        return new GraphCut(layer, prefix, suffix, crossing, sampleShapes, graphInput, k, unitAxis) { FixedBatch = fixedBatch, Linear = lc, Spread = spread };
     }
 
     /// <summary>Tensors the suffix reads from the prefix or the model input; the unit tensor first.</summary>
@@ -346,7 +406,7 @@ internal sealed class GraphCut
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tt } };
     }
 
-    private static OnnxModel BuildPrefix(OnnxModel model, HashSet<int> prefixNodes, List<string> outputs, Dictionary<string, (int P, int Rank)> moved)
+    private static OnnxModel BuildPrefix(OnnxModel model, HashSet<int> prefixNodes, List<string> outputs, Dictionary<string, (int P, int Rank)> moved, Dictionary<string, FoldedBatch> folded)
     {
         var m = model.Clone();
         var graph = m.Graph;
@@ -366,13 +426,24 @@ internal sealed class GraphCut
             tr.Attribute.Add(new AttributeProto { Name = "perm", Type = AttributeProto.Types.AttributeType.Ints, Ints = { BatchFirst(p, rank) } });
             graph.Node.Add(tr);
         }
+        // a tensor that folds the batch into its first axis leaves the prefix unfolded, [B, T, C…]
+        foreach (var (t, fold) in folded)
+        {
+            string inner = t + ".folded";
+            foreach (var n in graph.Node)
+            {
+                for (int i = 0; i < n.Input.Count; i++) if (n.Input[i] == t) n.Input[i] = inner;
+                for (int i = 0; i < n.Output.Count; i++) if (n.Output[i] == t) n.Output[i] = inner;
+            }
+            fold.AddUnfold(graph, inner, t);
+        }
         graph.Output.Clear();
         foreach (var o in outputs) graph.Output.Add(FloatValue(o, null));
         Prune(graph);
         return OnnxModel.FromProto(m.Proto, model.Source + " [prefix]");
     }
 
-    private static OnnxModel BuildSuffix(OnnxModel model, List<int> suffixNodes, List<string> crossing, List<long[]> shapes, int unitAxis, int k, int opset, Dictionary<string, (int P, int Rank)> moved)
+    private static OnnxModel BuildSuffix(OnnxModel model, List<int> suffixNodes, List<string> crossing, List<long[]> shapes, int unitAxis, int k, int opset, Dictionary<string, (int P, int Rank)> moved, Dictionary<string, FoldedBatch> folded, LinearConsumer? lc)
     {
         var m = model.Clone();
         var graph = m.Graph;
@@ -385,10 +456,17 @@ internal sealed class GraphCut
             string t = crossing[c];
             long[] s = shapes[c];
             graph.Input.Add(FloatValue(t, s));
+            if (lc is not null && c == 1) continue; // V: read by the correction alone
             string tag = $"ablation.x{c}";
             string un = Add(graph, "Unsqueeze", opset >= 13 ? [t, Const(graph, tag + ".axes", [0])] : [t], tag + ".unsq", opset >= 13 ? null : ("axes", 0));
             string rep;
-            if (c == 0)
+            if (c == 0 && lc is not null)
+            {
+                // Y' = Y − the ablated columns' contribution, per ablation: [K, B, …] flattened to K·B rows
+                string correction = lc.AddCorrection(graph, opset, k, shapes[1], s);
+                rep = Add(graph, "Sub", [un, correction], tag + ".updated", null);
+            }
+            else if (c == 0)
             {
                 long[] maskShape = [k, 1, .. s.Select((d, i) => i == unitAxis ? d : 1L)];
                 graph.Input.Add(new ValueInfoProto { Name = MaskName, Type = FloatValue(MaskName, null).Type });
@@ -401,6 +479,7 @@ internal sealed class GraphCut
                 rep = Add(graph, "Expand", [un, Const(graph, tag + ".k", [k, .. Enumerable.Repeat(1L, s.Length + 1)])], tag + ".rep", null);
             }
             renamed[t] = Add(graph, "Reshape", [rep, Const(graph, tag + ".shape", [-1, .. s])], tag + ".flat", null);
+            if (folded.TryGetValue(t, out var fold)) renamed[t] = fold.AddRefold(graph, renamed[t], tag);
             if (moved.TryGetValue(t, out var mv))
             {
                 var back = new NodeProto { OpType = "Transpose", Name = tag + ".batch_back", Input = { renamed[t] }, Output = { tag + ".batch_back" } };
@@ -421,13 +500,14 @@ internal sealed class GraphCut
         foreach (var n in original.Where(n => n.OpType == "Constant" && !produced.Contains(n.Output[0])))
             if (graph.Node.Any(x => x.Input.Contains(n.Output[0]))) graph.Node.Insert(0, n.Clone());
         var first = graph.Output[0];
+        if (renamed.TryGetValue(first.Name, out var updated)) first = new ValueInfoProto { Name = updated, Type = first.Type }; // the consumer is the output layer
         graph.Output.Clear();
         graph.Output.Add(first);
         Prune(graph);
         return OnnxModel.FromProto(m.Proto, model.Source + " [suffix]");
     }
 
-    private static string Const(GraphProto g, string name, long[] values)
+    internal static string Const(GraphProto g, string name, long[] values)
     {
         g.Initializer.Add(TensorCodec.CreateInt64(name, [values.Length], values));
         return name;

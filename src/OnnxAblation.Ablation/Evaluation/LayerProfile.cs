@@ -15,4 +15,8 @@ namespace OnnxAblation.Ablation.Evaluation;
 public sealed record LayerProfile(
     string Layer, int Ablations, int Workers, int RowsPerRun, int AblationsPerRun,
     double Wall, double Prefix, double Suffix, double Mask, double Copy, double Score, double Store,
-    int PrefixRuns, int SuffixRuns, int CachedChunks, string Cache);
+    int PrefixRuns, int SuffixRuns, int CachedChunks, string Cache)
+{
+    /// <summary>How the suffix applies an ablation: "mask", or the linear update of the layer's first consumer.</summary>
+    public string Update { get; init; } = "mask";
+}

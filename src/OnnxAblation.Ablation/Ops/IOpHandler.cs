@@ -1,3 +1,4 @@
+using OnnxAblation.Onnx;
 using Onnx;
 
 namespace OnnxAblation.Ablation.Ops;
@@ -26,6 +27,13 @@ internal interface IOpHandler
 
     /// <summary>Inputs that recovery training may learn (BatchNorm's running statistics are parameters, not learned).</summary>
     IReadOnlyList<int> TrainableInputs(NodeProto node) => ParameterInputs(node);
+
+    /// <summary>
+    /// Whether a channel that is zero everywhere at input 0 stays zero at the output, each output channel being made
+    /// from its own input channel alone (ReLU, pooling; not BatchNorm, whose shift makes zero non-zero, nor Sigmoid).
+    /// The graph cut's linear update relies on it between a layer's unit tensor and its linear consumer.
+    /// </summary>
+    bool KeepsZeroChannels(NodeProto node, GraphIndex graph) => false;
 
     /// <summary>Multiply-accumulates of the node for the probed batch (0 for ops whose cost is negligible).</summary>
     double Macs(NodeProto node, Func<string, long[]?> shape) => 0;

@@ -25,6 +25,33 @@ internal sealed class SpatialOps : IOpHandler
 
     public IReadOnlyList<int> TrainableInputs(NodeProto node) => node.OpType is "BatchNormalization" or "InstanceNormalization" ? [1, 2] : [];
 
+    /// <summary>
+    /// Pooling and resizing make an all-zero channel zero; Pad does unless it pads with a non-zero constant or pads the
+    /// channel axis. Normalisations shift zero; LRN mixes neighbouring channels.
+    /// </summary>
+    public bool KeepsZeroChannels(NodeProto node, GraphIndex graph)
+    {
+        switch (node.OpType)
+        {
+            case "MaxPool" or "AveragePool" or "LpPool" or "GlobalAveragePool" or "GlobalMaxPool" or "GlobalLpPool" or "Resize" or "Upsample":
+                return true;
+            case "Pad":
+                if ((Attributes.Text(node, "mode") ?? "constant") == "constant")
+                {
+                    float value = node.Input.Count > 2 && node.Input[2].Length > 0
+                        ? graph.ConstantOrNull(node.Input[2]) is { } v && Onnx.TensorCodec.ToFloats(v) is [float x] ? x : float.NaN
+                        : Attributes.Float(node, "value", 0);
+                    if (value != 0) return false;
+                }
+                long[]? pads = Attributes.Ints(node, "pads");
+                if (pads is null && node.Input.Count > 1 && graph.ConstantOrNull(node.Input[1]) is { } p) pads = Onnx.TensorCodec.ToInt64(p);
+                bool axes = node.Input.Count > 3 && node.Input[3].Length > 0;
+                return pads is { Length: >= 4 } && !axes && pads[1] == 0 && pads[pads.Length / 2 + 1] == 0;
+            default:
+                return false;
+        }
+    }
+
     public void Follow(IUnitFlow flow, NodeProto node, int input, Channels channels)
     {
         string name = GraphIndex.DisplayName(node);

@@ -318,7 +318,7 @@ internal static class BenchCommand
         foreach (var p in profile)
             t.AddRow(Markup.Escape(p.Layer), p.Ablations.ToString(CultureInfo.InvariantCulture), p.Workers.ToString(CultureInfo.InvariantCulture),
                 p.RowsPerRun.ToString(CultureInfo.InvariantCulture), p.AblationsPerRun.ToString(CultureInfo.InvariantCulture), F(p.Wall), F(p.Prefix), F(p.Suffix),
-                F(p.Mask), F(p.Copy), F(p.Score), F(p.Store), p.PrefixRuns.ToString(CultureInfo.InvariantCulture), p.SuffixRuns.ToString(CultureInfo.InvariantCulture), Markup.Escape(p.Cache));
+                F(p.Mask), F(p.Copy), F(p.Score), F(p.Store), p.PrefixRuns.ToString(CultureInfo.InvariantCulture), p.SuffixRuns.ToString(CultureInfo.InvariantCulture), Markup.Escape(p.Cache + "; " + p.Update));
         AnsiConsole.Write(t);
     }
 

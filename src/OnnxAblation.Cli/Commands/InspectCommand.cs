@@ -15,7 +15,7 @@ internal static class InspectCommand
         var json = new Option<string>("--json") { Description = "also write the layers, units, coupled tensors and what can and cannot be ablated (and why) as JSON to this file ('-' for standard output)" };
         var sampleShape = new Option<string>("--sample-shape") { Description = "shape of one input sample, e.g. 3,224,224, where the model's input dims are symbolic (needed to follow units through Reshape/Concat)" };
         var paths = new Option<bool>("--paths") { Description = "also say, per hidden layer, whether its single-unit (zero-in) ablations take the fast path or the reference path, and why (cuts the graph, evaluates nothing)" };
-        var pathsTsv = new Option<string>("--paths-tsv") { Description = "write those paths as TSV (layer, units, path, reason) to this file; implies --paths" };
+        var pathsTsv = new Option<string>("--paths-tsv") { Description = "write those paths as TSV (layer, units, path, reason, update: mask or the linear update of the first consumer) to this file; implies --paths" };
         var c = new Command("inspect", "List a model's inputs, outputs, op counts, ablatable layers with unit counts, and what cannot be ablated and why");
         c.Arguments.Add(model);
         c.Options.Add(json);
@@ -97,16 +97,16 @@ internal static class InspectCommand
 
     private static void PrintPaths(IReadOnlyList<Results.LayerPath> paths, string? tsv)
     {
-        var t = new Table().Title("evaluator path of single-unit (zero-in) ablations per hidden layer").AddColumns("layer", "units", "path", "why not fast");
+        var t = new Table().Title("evaluator path of single-unit (zero-in) ablations per hidden layer").AddColumns("layer", "units", "path", "why not fast / suffix update");
         foreach (var p in paths)
-            t.AddRow(Markup.Escape(p.Layer), p.Units.ToString(CultureInfo.InvariantCulture), p.Fast ? "[green]fast[/]" : "[yellow]reference[/]", Markup.Escape(p.Reason ?? ""));
+            t.AddRow(Markup.Escape(p.Layer), p.Units.ToString(CultureInfo.InvariantCulture), p.Fast ? "[green]fast[/]" : "[yellow]reference[/]", Markup.Escape(p.Reason ?? p.Update ?? ""));
         AnsiConsole.Write(t);
         var wide = paths.Where(p => p.Units >= 8).ToList();
         AnsiConsole.MarkupLine($"fast path: {paths.Count(p => p.Fast)} of {paths.Count} hidden layers; {wide.Count(p => p.Fast)} of {wide.Count} with at least 8 units");
         if (tsv is null) return;
         using var w = new StreamWriter(tsv);
-        w.WriteLine("layer\tunits\tpath\treason");
+        w.WriteLine("layer\tunits\tpath\treason\tupdate");
         foreach (var p in paths)
-            w.WriteLine(string.Join('\t', p.Layer, p.Units.ToString(CultureInfo.InvariantCulture), p.Fast ? "fast" : "reference", (p.Reason ?? "").Replace('\t', ' ').Replace('\n', ' ')));
+            w.WriteLine(string.Join('\t', p.Layer, p.Units.ToString(CultureInfo.InvariantCulture), p.Fast ? "fast" : "reference", (p.Reason ?? "").Replace('\t', ' ').Replace('\n', ' '), p.Update ?? ""));
     }
 }

@@ -35,6 +35,8 @@ internal sealed class StudyOptions
 
     public Option<int?> AblationsPerRun { get; } = new("--ablations-per-run") { Description = "fast path: ablations evaluated together in one ONNX Runtime run (default: chosen per layer)" };
 
+    public Option<bool> NoLinearUpdate { get; } = new("--no-linear-update") { Description = "fast path: mask the unit tensor and recompute the layer's linear first consumer, instead of subtracting the ablated units' contribution from its intact output" };
+
     public Option<string> Impact { get; } = new("--impact") { Description = "what orders units by measured impact: accuracy (drop; default), agreement (with the intact model), kl, drift (any output; the default for models whose output is not class scores)" };
 
     public Option<bool> RequireFast { get; } = new("--require-fast") { Description = "fail (exit 2, results so far stored) instead of evaluating an ablation on the reference path when the fast path cannot" };
@@ -44,7 +46,7 @@ internal sealed class StudyOptions
     public void AddTo(Command c)
     {
         Common.AddModelAndData(c);
-        foreach (var o in new Option[] { Mode, Seed, Store, Json, Csv, Shard, ShardCount, ExactReference, RequireFast, AblationsPerRun, Impact, Adaptive }) c.Options.Add(o);
+        foreach (var o in new Option[] { Mode, Seed, Store, Json, Csv, Shard, ShardCount, ExactReference, RequireFast, AblationsPerRun, NoLinearUpdate, Impact, Adaptive }) c.Options.Add(o);
     }
 
     /// <summary>The session (model, data, inference options) of the command line.</summary>
@@ -64,7 +66,7 @@ internal sealed class StudyOptions
             Seed = r.GetValue(Seed),
             StorePath = r.GetValue(Store) ?? Path.ChangeExtension(Path.GetFileName(session.Model.Source), ".study.db"),
             ExactReference = r.GetValue(ExactReference),
-            Fast = new FastOptions { AblationsPerRun = r.GetValue(AblationsPerRun), RequireFast = r.GetValue(RequireFast) },
+            Fast = new FastOptions { AblationsPerRun = r.GetValue(AblationsPerRun), RequireFast = r.GetValue(RequireFast), LinearUpdate = !r.GetValue(NoLinearUpdate) },
             Shard = ShardSpec.FromEnvironment(r.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : null, r.GetValue(ShardCount), env),
             Impact = r.GetValue(Impact) is { } text ? Impacts.Parse(text) : null,
             Adaptive = r.GetValue(Adaptive) is { } eps ? AdaptiveSampling.Parse(eps, r.GetValue(Seed)) : null,

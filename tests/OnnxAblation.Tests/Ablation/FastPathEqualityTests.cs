@@ -184,6 +184,40 @@ public class FastPathEqualityTests
         AssertAllFastAndEqual(fast, reference, fe, ablations);
     }
 
+    /// <summary>
+    /// A projection of [T·B, C] or [B·T, C] (the batch folded into the tokens, as torch's MultiheadAttention does
+    /// token-major): unfolded to [B, T, C] across the cut in the order the values show, folded back after.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_batch_folded_into_the_tokens_crosses_the_cut_unfolded(bool tokenMajor)
+    {
+        var rng = new Random(13);
+        float[] V(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var b = new GraphBuilder().Input("x", -1, 12).Output("y", -1, 3);
+        string tokens = b.Node("Reshape", ["x", b.InitInt64("tokens", [3], -1, 3, 4)]); // [B, T=3, C=4]
+        string order = tokenMajor ? b.Node("Transpose", [tokens], attributes: ("perm", new long[] { 1, 0, 2 })) : tokens;
+        string flat = b.Node("Reshape", [order, b.InitInt64("flat", [2], -1, 4)]); // [T·B, 4] or [B·T, 4]
+        string proj = b.Node("Gemm", [flat, b.Init("wo", [5, 4], V(20)), b.Init("bo", [5], V(5))], name: "out_proj", attributes: ("transB", 1L));
+        string back = tokenMajor
+            ? b.Node("Transpose", [b.Node("Reshape", [proj, b.InitInt64("tb", [3], 3, -1, 5)])], attributes: ("perm", new long[] { 1, 0, 2 }))
+            : b.Node("Reshape", [proj, b.InitInt64("bt", [3], -1, 3, 5)]);
+        string mixed = b.Node("Relu", [b.Node("MatMul", [back, b.Init("w2", [5, 6], V(30))], name: "mlp")]);
+        string pooled = b.Node("ReduceMean", [mixed], attributes: [("axes", new long[] { 1 }), ("keepdims", 0L)]);
+        b.Node("Gemm", [pooled, b.Init("head", [3, 6], V(18))], output: "y", name: "head", attributes: ("transB", 1L));
+        var model = b.Build();
+        var data = new Dataset(V(21 * 12), Enumerable.Range(0, 21).Select(i => i % 3).ToArray(), [12], ["a", "b", "c"], "<folded>");
+        var units = UnitDiscovery.Discover(model, data.SampleShape);
+        var cut = GraphCut.TryCreate(units, units["out_proj"], 2, data.SampleShape, out string? why);
+        Assert.True(cut is not null, why);
+        Assert.Equal([3L, 5L], cut.SampleShapes[0]);
+        var ablations = Enumerable.Range(0, 5).Select(u => (IReadOnlyList<UnitSet>)[new UnitSet("out_proj", [u])]).ToList();
+        ablations.Add([new UnitSet("out_proj", [1, 3])]);
+        var (fast, reference, fe) = Both(units, data, ablations, new FastOptions { AblationsPerRun = 2, RowsPerRun = 16 });
+        AssertAllFastAndEqual(fast, reference, fe, ablations);
+    }
+
     /// <summary>Every ablation took the fast path, with the reference path's predictions and loss.</summary>
     private static void AssertAllFastAndEqual(EvaluationResult[] fast, EvaluationResult[] reference, FastEvaluator fe, List<IReadOnlyList<UnitSet>> ablations)
     {

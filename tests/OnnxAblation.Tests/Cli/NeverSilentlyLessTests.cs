@@ -40,31 +40,32 @@ public class NeverSilentlyLessTests
     {
         using var dir = new TempDir();
         string vit = TestPaths.Model("fmnist-vit/model.onnx");
-        const string attention = "/vit/encoder/layers/encoder_layer_0/self_attention/Gemm", mlp = "/vit/encoder/layers/encoder_layer_0/mlp/mlp.0/MatMul";
-        // the attention output's [T·B, C] tensor has no batch axis of its own: the fast path cannot cut there
+        // zero-out of heads is a mask of their value units (fast); zero-out of an MLP layer rewrites its outgoing weights,
+        // which no mask of its unit tensor expresses (reference path)
+        const string heads = "/vit/encoder/layers/encoder_layer_0/self_attention/heads", mlp = "/vit/encoder/layers/encoder_layer_0/mlp/mlp.0/MatMul";
         string store = dir.File("p.db"), json = dir.File("p.json");
-        var (code, report, err) = CliProcess.Run("sweep", vit, "--data", Fashion, "--limit", "40", "--layers", $"{mlp},{attention}", "--store", store, "--json", json);
+        var (code, report, err) = CliProcess.Run("sweep", vit, "--data", Fashion, "--limit", "40", "--mode", "zero-out", "--layers", $"{heads},{mlp}", "--store", store, "--json", json);
         Assert.Equal(0, code);
-        Assert.Contains($"reference path: layer '{attention}': ", err, StringComparison.Ordinal);
+        Assert.Contains($"reference path: layer '{mlp}': mode zero-out is not a mask", err, StringComparison.Ordinal);
         Assert.Contains("## Evaluation paths", report, StringComparison.Ordinal);
         using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
         {
             var paths = doc.RootElement.GetProperty("paths").EnumerateArray().ToDictionary(e => e.GetProperty("layer").GetString()!, e => e.GetProperty("path").GetString());
-            Assert.Equal("fast", paths[mlp]);
-            Assert.Equal("reference", paths[attention]);
+            Assert.Equal("fast", paths[heads]);
+            Assert.Equal("reference", paths[mlp]);
         }
 
         // --require-fast: the fast layer's results are stored, then the command fails naming the layer and the reason
         string strict = dir.File("strict.db"), strictJson = dir.File("strict.json");
-        (code, _, err) = CliProcess.Run("sweep", vit, "--data", Fashion, "--limit", "40", "--layers", $"{mlp},{attention}", "--store", strict, "--require-fast");
+        (code, _, err) = CliProcess.Run("sweep", vit, "--data", Fashion, "--limit", "40", "--mode", "zero-out", "--layers", $"{heads},{mlp}", "--store", strict, "--require-fast");
         Assert.Equal(2, code);
-        Assert.Contains(attention, err, StringComparison.Ordinal);
+        Assert.Contains(mlp, err, StringComparison.Ordinal);
         Assert.Contains("--require-fast", err, StringComparison.Ordinal);
         Assert.Equal(0, CliProcess.Run("export", strict, "--json", strictJson).Code);
         using var strictDoc = JsonDocument.Parse(File.ReadAllText(strictJson));
         var stored = strictDoc.RootElement.GetProperty("ablations").EnumerateArray().Select(a => a.GetProperty("layer").GetString()).ToList();
-        Assert.Equal(128, stored.Count(l => l == mlp)); // every unit of the fast layer
-        Assert.DoesNotContain(attention, stored);
+        Assert.Equal(4, stored.Count(l => l == heads)); // every unit of the fast layer
+        Assert.DoesNotContain(mlp, stored);
     }
 
     [Fact]

@@ -25,6 +25,16 @@ public class FastCoverageTests(ITestOutputHelper output)
         FastEqualsReference(file, layerName);
 
     /// <summary>
+    /// The ViT's attention output projections work on [T·B, C] (torch's MultiheadAttention folds the batch into the
+    /// tokens, token-major): the tensor crosses the cut unfolded, in the order its values show, and is folded back after.
+    /// </summary>
+    [Theory]
+    [InlineData("vit-distinct-default.onnx", "/encoder/layers/encoder_layer_0/self_attention/Gemm")]
+    [InlineData("vit-distinct-default.onnx", "/encoder/layers/encoder_layer_1/self_attention/Gemm")]
+    public void Batch_folded_into_tokens_is_unfolded_across_the_cut_and_runs_fast(string file, string layerName) =>
+        FastEqualsReference(file, layerName);
+
+    /// <summary>
     /// EfficientNet's late layers sit hundreds of nodes deep (their float type was once not traced that far, and they
     /// fell back), and its squeeze-excitation convolutions feed Sigmoid → Mul; SiLU follows the others.
     /// </summary>
