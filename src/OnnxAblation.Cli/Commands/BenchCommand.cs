@@ -39,6 +39,7 @@ internal static class BenchCommand
         var torchUnits = new Option<int?>("--torch-units") { Description = "units per layer the PyTorch loop times (default: all); its rate is per ablation" };
         var fastUnits = new Option<int?>("--fast-units") { Description = "units per layer the fast path sweeps (the first N; default: all); its rate is per ablation" };
         var noOverridable = new Option<bool>("--no-overridable") { Description = "do not time the overridable-initializer path (b)" };
+        var gemmPerLayer = new Option<bool>("--gemm-per-layer") { Description = "measure the GEMM peak again after each layer of the fast path (not counted in its time): each layer's share under the load of its moment" };
         var c = new Command("bench", "Benchmark a full single-unit sweep: reference vs overridable vs fast path, against the GEMM peak and PyTorch hooks");
         common.AddModelAndData(c);
         c.Options.Add(json);
@@ -53,6 +54,7 @@ internal static class BenchCommand
         c.Options.Add(torchUnits);
         c.Options.Add(fastUnits);
         c.Options.Add(noOverridable);
+        c.Options.Add(gemmPerLayer);
         c.SetAction(r => Run.Guarded(() =>
         {
             double loadStart = LoadAverage();
@@ -62,7 +64,7 @@ internal static class BenchCommand
             var data = common.LoadClassData(r, model)!;
             var fast = budget.Apply(new FastOptions { AblationsPerRun = r.GetValue(k), RowsPerRun = r.GetValue(rows) });
             var settings = new Settings(r.GetValue(subset), r.GetValue(fastOnly), r.GetValue(layers) is { } l ? Names.Split(l) : null, r.GetValue(profile),
-                r.GetValue(torch) ? r.GetValue(torchModel) ?? TorchModelFor(model.Source) : null, r.GetValue(torchUnits), r.GetValue(fastUnits), !r.GetValue(noOverridable));
+                r.GetValue(torch) ? r.GetValue(torchModel) ?? TorchModelFor(model.Source) : null, r.GetValue(torchUnits), r.GetValue(fastUnits), !r.GetValue(noOverridable), r.GetValue(gemmPerLayer));
             var result = Measure(model, data, common.Inference(r), budget, fast, settings) with { LoadAverageStart = loadStart, LoadAverageEnd = LoadAverage() };
             result = result with { PeakMemoryBytes = Math.Max(result.PeakMemoryBytes ?? 0, startPeak) };
             string text = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
@@ -74,7 +76,7 @@ internal static class BenchCommand
     }
 
     /// <summary>What to time: slow-path units per layer, layers, profile, the PyTorch model (null: no PyTorch loop) and its units per layer, fast-path units per layer (null: all), whether the overridable path runs.</summary>
-    private sealed record Settings(int SlowUnits, bool FastOnly, IReadOnlyList<string>? Layers, bool Profile, string? TorchModel, int? TorchUnits, int? FastUnits, bool Overridable);
+    private sealed record Settings(int SlowUnits, bool FastOnly, IReadOnlyList<string>? Layers, bool Profile, string? TorchModel, int? TorchUnits, int? FastUnits, bool Overridable, bool GemmPerLayer);
 
     /// <param name="PeakMemoryBytes">VmHWM over the path's run (the peak was reset before it), or null where it cannot be read.</param>
     internal sealed record PathFigures(string Path, int Ablations, double Seconds, double AblationsPerSecond, double SamplesPerSecond, double? GflopPerSecond, long? PeakMemoryBytes = null);
@@ -107,6 +109,11 @@ internal static class BenchCommand
 
         public double LoadAverageEnd { get; init; }
 
+        /// <summary>The GEMM peak measured before the paths ran and after them (the run's peak is the highest of these and the per-layer ones).</summary>
+        public double GemmPeakStart { get; init; }
+
+        public double GemmPeakEnd { get; init; }
+
         /// <summary>Units per layer the fast path swept (null: all).</summary>
         public int? FastUnitsPerLayer { get; init; }
 
@@ -136,7 +143,8 @@ internal static class BenchCommand
         var layerFlop = hidden.Select((l, i) => 2.0 * data.Count * (flops.PrefixMacs(l) + all[i].Count * flops.SuffixMacs(l))).ToList();
         double sweepFlop = layerFlop.Sum();
         double slowFullPassFlop = 2 * data.Count * flops.TotalMacs;
-        double peak = GemmPeak(options);
+        double peakStart = GemmPeak(options);
+        var peakAfter = new double?[hidden.Count];
 
         var sw = Stopwatch.StartNew();
         using (var s = ModelSession.Create(model, options, data.SampleShape)) Evaluator.Evaluate(s, data, OutputKinds.Of(model));
@@ -146,7 +154,7 @@ internal static class BenchCommand
         var layerSeconds = new Dictionary<string, double[]>(StringComparer.Ordinal);
         var referenceResults = new Dictionary<string, int[]>();
         IReadOnlyList<LayerProfile>? profile = null;
-        PathFigures Time(string name, IAblationEvaluator e, List<List<IReadOnlyList<UnitSet>>> perLayer, Func<double>? flop, Action<IReadOnlyList<UnitSet>, EvaluationResult>? keep = null, ResultStore? store = null)
+        PathFigures Time(string name, IAblationEvaluator e, List<List<IReadOnlyList<UnitSet>>> perLayer, Func<double, double>? gflopPerSecond, Action<IReadOnlyList<UnitSet>, EvaluationResult>? keep = null, ResultStore? store = null, Action<int>? afterLayer = null)
         {
             // The intact model's outputs, which every ablation is scored against, before the clock starts: a study
             // computes them once, and they would otherwise count against the first layer timed.
@@ -155,6 +163,7 @@ internal static class BenchCommand
             int total = perLayer.Sum(x => x.Count);
             var seconds = layerSeconds[name] = new double[perLayer.Count];
             var watch = Stopwatch.StartNew();
+            double aside = 0;
             Run.WithProgress(name, p =>
             {
                 int done = 0;
@@ -175,22 +184,25 @@ internal static class BenchCommand
                         done += list.Count;
                     }
                     seconds[li] = Stopwatch.GetElapsedTime(began).TotalSeconds;
+                    long hook = Stopwatch.GetTimestamp();
+                    afterLayer?.Invoke(li);
+                    aside += Stopwatch.GetElapsedTime(hook).TotalSeconds;
                 }
                 return 0;
             });
-            double t = watch.Elapsed.TotalSeconds;
+            double t = watch.Elapsed.TotalSeconds - aside;
             long? peakBytes = reset ? PeakMemory.Bytes() : null;
             if (e is FastEvaluator fe && set.Profile) profile = fe.Profile;
             e.Dispose();
-            var f = new PathFigures(name, total, t, total / t, (double)total * data.Count / t, flop is null ? null : flop() / t / 1e9, peakBytes);
+            var f = new PathFigures(name, total, t, total / t, (double)total * data.Count / t, gflopPerSecond?.Invoke(t), peakBytes);
             figures.Add(f);
             return f;
         }
 
-        var reference = Time("reference", new ReferenceEvaluator(units, data, ModeSpec.ZeroIn, options), slow, () => slowFullPassFlop * slowCount,
+        var reference = Time("reference", new ReferenceEvaluator(units, data, ModeSpec.ZeroIn, options), slow, t => slowFullPassFlop * slowCount / t / 1e9,
             (sets, res) => referenceResults[sets[0].ToString()] = res.Predicted);
         PathFigures? overridable = set.Overridable
-            ? Time("overridable", new OverridableEvaluator(units, data, ModeSpec.ZeroIn, options), slow, () => slowFullPassFlop * slowCount)
+            ? Time("overridable", new OverridableEvaluator(units, data, ModeSpec.ZeroIn, options), slow, t => slowFullPassFlop * slowCount / t / 1e9)
             : null;
         bool identical = true;
         int compared = 0;
@@ -198,14 +210,16 @@ internal static class BenchCommand
         PathFigures fast;
         using (var store = set.Profile ? ResultStore.Open(storePath, Metadata(model, data)) : null)
         {
-            fast = Time("fast", new FastEvaluator(units, data, ModeSpec.ZeroIn, options, fast: fastOptions), all, () => sweepFlop,
+            fast = Time("fast", new FastEvaluator(units, data, ModeSpec.ZeroIn, options, fast: fastOptions), all, t => sweepFlop / t / 1e9,
                 (sets, res) =>
                 {
                     if (!referenceResults.TryGetValue(sets[0].ToString(), out var p)) return;
                     compared++;
                     if (!p.SequenceEqual(res.Predicted)) identical = false;
-                }, store);
+                }, store, set.GemmPerLayer ? li => peakAfter[li] = GemmPeak(options) : null);
         }
+        double peakEnd = GemmPeak(options);
+        double peak = new[] { peakStart, peakEnd }.Concat(peakAfter.OfType<double>()).Max();
         foreach (string f in new[] { storePath, storePath + "-wal", storePath + "-shm" }) File.Delete(f);
 
         double? torchRate = null, torchSeconds = null;
@@ -215,7 +229,7 @@ internal static class BenchCommand
         double[] none = new double[hidden.Count];
         var perLayerFigures = hidden.Select((l, i) => new BenchLayer(l.Name, l.UnitCount,
             all[i].Count, layerSeconds["fast"][i], slow[i].Count, layerSeconds["reference"][i],
-            overridable is null ? 0 : slow[i].Count, layerSeconds.GetValueOrDefault("overridable", none)[i], layerFlop[i] / 1e9, peak)).ToList();
+            overridable is null ? 0 : slow[i].Count, layerSeconds.GetValueOrDefault("overridable", none)[i], layerFlop[i] / 1e9, peak) { GemmPeakAfterLayer = peakAfter[i] }).ToList();
         return new BenchResult(model.Source, data.Spec, data.Count, options.Threads, MachineName(), typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString() ?? "?",
             hidden.Sum(l => l.UnitCount), 2 * flops.TotalMacs / 1e6, sweepFlop / 1e9, peak, baseline, figures, identical, torchRate, torchNote,
             fast.AblationsPerSecond / reference.AblationsPerSecond, overridable is null ? null : fast.AblationsPerSecond / overridable.AblationsPerSecond,
@@ -233,6 +247,8 @@ internal static class BenchCommand
             SlowUnitsPerLayer = fastOnly ? 1 : set.SlowUnits,
             Compared = compared,
             PerLayer = perLayerFigures,
+            GemmPeakStart = peakStart,
+            GemmPeakEnd = peakEnd,
         };
     }
 
@@ -382,7 +398,8 @@ internal static class BenchCommand
     private static void Print(BenchResult r)
     {
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(r.Model)}[/] on {r.Samples} samples of {Markup.Escape(r.Data)}; {r.HiddenUnits} hidden units; {r.ForwardMflopPerSample:F1} MFLOP per sample; sweep needs {r.SweepGflopNeeded:F1} GFLOP; {Markup.Escape(r.Machine)}, {r.Threads} threads");
-        AnsiConsole.MarkupLine($"ONNX Runtime GEMM peak (1024³ MatMul): {r.GemmPeakGflopPerSecond:F1} GFLOP/s; baseline pass {r.BaselinePassSeconds * 1000:F0} ms; {Markup.Escape(r.MemoryBudget ?? "")}; slow paths {r.BatchSize} samples per run");
+        AnsiConsole.MarkupLine($"ONNX Runtime GEMM peak (1024³ MatMul): {r.GemmPeakGflopPerSecond:F1} GFLOP/s (the highest of: {r.GemmPeakStart:F1} before the paths, {r.GemmPeakEnd:F1} after them" +
+                               (r.PerLayer?.Any(l => l.GemmPeakAfterLayer is not null) == true ? ", and after each fast layer" : "") + $"); baseline pass {r.BaselinePassSeconds * 1000:F0} ms; {Markup.Escape(r.MemoryBudget ?? "")}; slow paths {r.BatchSize} samples per run");
         var t = new Table().AddColumns("path", "ablations", "seconds", "ablations/s", "samples/s", "GFLOP/s", "vs GEMM peak", "peak memory");
         foreach (var p in r.Paths)
             t.AddRow(p.Path, p.Ablations.ToString(CultureInfo.InvariantCulture), p.Seconds.ToString("F2", CultureInfo.InvariantCulture),
@@ -406,11 +423,12 @@ internal static class BenchCommand
     {
         static string F(double? v, string format) => v?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
         var t = new Table().Title("per layer (each path's call for the layer timed on its own; fast includes its cut, sessions and prefix runs)")
-            .AddColumns("layer", "units", "fast abl.", "fast s/abl.", "ref. abl.", "ref. s/abl.", "ovr. s/abl.", "fast vs ref.", "fast GFLOP/s", "of GEMM peak");
+            .AddColumns("layer", "units", "fast abl.", "fast s/abl.", "ref. abl.", "ref. s/abl.", "ovr. s/abl.", "fast vs ref.", "fast GFLOP/s", "of GEMM peak", "GEMM peak after", "of it");
         foreach (var l in layers)
             t.AddRow(Markup.Escape(l.Layer), l.Units.ToString(CultureInfo.InvariantCulture), l.FastAblations.ToString(CultureInfo.InvariantCulture),
                 F(l.FastSecondsPerAblation, "F4"), l.ReferenceAblations.ToString(CultureInfo.InvariantCulture), F(l.ReferenceSecondsPerAblation, "F4"),
-                F(l.OverridableSecondsPerAblation, "F4"), F(l.FastVsReference, "F1"), F(l.FastGflopPerSecond, "F1"), F(l.FastShareOfGemmPeak, "P0"));
+                F(l.OverridableSecondsPerAblation, "F4"), F(l.FastVsReference, "F1"), F(l.FastGflopPerSecond, "F1"), F(l.FastShareOfGemmPeak, "P0"),
+                F(l.GemmPeakAfterLayer, "F1"), F(l.FastShareOfPeakAfterLayer, "P0"));
         AnsiConsole.Write(t);
         var (min, median, atTarget, measured) = BenchLayer.Summarize(layers, 5);
         AnsiConsole.MarkupLine($"per layer fast vs reference: min ×{F(min, "F1")}, median ×{F(median, "F1")}, {atTarget} of {measured} layers ≥ ×5 ({compared} ablations compared with the reference)");

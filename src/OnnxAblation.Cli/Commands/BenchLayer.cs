@@ -30,6 +30,12 @@ internal sealed record BenchLayer(
     /// <summary><see cref="FastGflopPerSecond"/> as a share of the GEMM peak measured in the same run.</summary>
     public double? FastShareOfGemmPeak => FastGflopPerSecond is double g && GemmPeakGflopPerSecond > 0 ? g / GemmPeakGflopPerSecond : null;
 
+    /// <summary>The GEMM peak measured right after this layer's fast-path call (<c>--gemm-per-layer</c>), under the load of that moment; null where not measured.</summary>
+    public double? GemmPeakAfterLayer { get; init; }
+
+    /// <summary><see cref="FastGflopPerSecond"/> as a share of <see cref="GemmPeakAfterLayer"/>.</summary>
+    public double? FastShareOfPeakAfterLayer => FastGflopPerSecond is double g && GemmPeakAfterLayer is double p && p > 0 ? g / p : null;
+
     private static double? PerAblation(double seconds, int ablations) => ablations > 0 ? seconds / ablations : null;
 
     /// <summary>The smallest and the median fast-vs-reference ratio over the layers that have one, and how many reach <paramref name="target"/>.</summary>
