@@ -61,7 +61,8 @@ internal static class BenchCommand
             var budget = common.Budget(r);
             long startPeak = PeakMemory.Bytes() ?? 0;
             var model = common.LoadModel(r);
-            var data = common.LoadClassData(r, model)!;
+            // a model whose output holds features (the CNTK backbone) is scored by drift, as label-free studies do
+            var data = ClassScores.Fit(model, common.LoadData(r) ?? throw new ArgumentException("bench needs --data"), allowFeatures: true);
             var fast = budget.Apply(new FastOptions { AblationsPerRun = r.GetValue(k), RowsPerRun = r.GetValue(rows) });
             var settings = new Settings(r.GetValue(subset), r.GetValue(fastOnly), r.GetValue(layers) is { } l ? Names.Split(l) : null, r.GetValue(profile),
                 r.GetValue(torch) ? r.GetValue(torchModel) ?? TorchModelFor(model.Source) : null, r.GetValue(torchUnits), r.GetValue(fastUnits), !r.GetValue(noOverridable), r.GetValue(gemmPerLayer));
@@ -125,6 +126,9 @@ internal static class BenchCommand
 
         /// <summary>Per layer: each path's seconds per ablation, the fast-vs-reference ratio and the fast path's share of the GEMM peak.</summary>
         public IReadOnlyList<BenchLayer>? PerLayer { get; init; }
+
+        /// <summary>"accuracy", or "drift" for a model whose output holds features (then the drifts are compared, not predictions).</summary>
+        public string Scored { get; init; } = "accuracy";
     }
 
     private static BenchResult Measure(OnnxModel model, Dataset data, InferenceOptions asked, MemoryBudget budget, FastOptions fastOptions, Settings set)
@@ -152,7 +156,8 @@ internal static class BenchCommand
 
         var figures = new List<PathFigures>();
         var layerSeconds = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        var referenceResults = new Dictionary<string, int[]>();
+        var referenceResults = new Dictionary<string, EvaluationResult>();
+        bool features = OutputKinds.Of(model) == OutputKind.Features;
         IReadOnlyList<LayerProfile>? profile = null;
         PathFigures Time(string name, IAblationEvaluator e, List<List<IReadOnlyList<UnitSet>>> perLayer, Func<double, double>? gflopPerSecond, Action<IReadOnlyList<UnitSet>, EvaluationResult>? keep = null, ResultStore? store = null, Action<int>? afterLayer = null)
         {
@@ -200,7 +205,7 @@ internal static class BenchCommand
         }
 
         var reference = Time("reference", new ReferenceEvaluator(units, data, ModeSpec.ZeroIn, options), slow, t => slowFullPassFlop * slowCount / t / 1e9,
-            (sets, res) => referenceResults[sets[0].ToString()] = res.Predicted);
+            (sets, res) => referenceResults[sets[0].ToString()] = res);
         PathFigures? overridable = set.Overridable
             ? Time("overridable", new OverridableEvaluator(units, data, ModeSpec.ZeroIn, options), slow, t => slowFullPassFlop * slowCount / t / 1e9)
             : null;
@@ -215,7 +220,7 @@ internal static class BenchCommand
                 {
                     if (!referenceResults.TryGetValue(sets[0].ToString(), out var p)) return;
                     compared++;
-                    if (!p.SequenceEqual(res.Predicted)) identical = false;
+                    if (!p.Predicted.SequenceEqual(res.Predicted) || (features && !SameDrift(p.Effect, res.Effect))) identical = false;
                 }, store, set.GemmPerLayer ? li => peakAfter[li] = GemmPeak(options) : null);
         }
         double peakEnd = GemmPeak(options);
@@ -247,10 +252,18 @@ internal static class BenchCommand
             SlowUnitsPerLayer = fastOnly ? 1 : set.SlowUnits,
             Compared = compared,
             PerLayer = perLayerFigures,
+            Scored = features ? "drift" : "accuracy",
             GemmPeakStart = peakStart,
             GemmPeakEnd = peakEnd,
         };
     }
+
+    /// <summary>
+    /// A features output has no predictions (−1 throughout): its drift from the intact outputs is compared instead,
+    /// within the cut graph's float32 rounding (1e-4 of the drift, or 1e-6 absolute).
+    /// </summary>
+    internal static bool SameDrift(IntactEffect? reference, IntactEffect? fast) =>
+        reference is not null && fast is not null && Math.Abs(reference.Drift - fast.Drift) <= Math.Max(1e-6, 1e-4 * Math.Abs(reference.Drift));
 
     /// <summary>Store metadata for the temporary store of <c>--profile</c>.</summary>
     private static StoreMetadata Metadata(OnnxModel model, Dataset data) => new()
@@ -415,7 +428,7 @@ internal static class BenchCommand
         if (r.PerLayer is { Count: > 0 } layers) PrintLayers(layers, r.Compared);
         AnsiConsole.MarkupLine($"fast vs reference ×{r.FastVsReference:F1}" + (r.FastVsOverridable is double fo ? $", vs overridable ×{fo:F1}" : "") +
                                (r.FastVsTorch is double ft ? $", vs PyTorch hooks ×{ft:F1}" : $" ({Markup.Escape(r.TorchNote ?? "PyTorch not measured: pass --torch")})") +
-                               $"; fast path at {r.FastShareOfGemmPeak:P0} of the GEMM peak; predictions identical to the reference on the {r.Compared} units both timed: {(r.Identical ? "yes" : "[red]NO[/]")}");
+                               $"; fast path at {r.FastShareOfGemmPeak:P0} of the GEMM peak; {(r.Scored == "drift" ? "drift (features output)" : "predictions")} identical to the reference on the {r.Compared} units both timed: {(r.Identical ? "yes" : "[red]NO[/]")}");
     }
 
     /// <summary>Per layer: seconds per ablation of each path, the ratio, the fast path's GFLOP/s and share of the GEMM peak; then the ratios' minimum and median.</summary>

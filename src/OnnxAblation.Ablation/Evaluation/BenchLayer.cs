@@ -1,14 +1,14 @@
-namespace OnnxAblation.Cli.Commands;
+namespace OnnxAblation.Ablation.Evaluation;
 
 /// <summary>
-/// One layer's figures from one <c>bench</c> run, every path timed in the same process: the seconds of each path's
+/// One layer's figures from one <c>onnx-ablate bench</c> run, every path timed in the same process: the seconds of each path's
 /// call for this layer's ablations alone (the fast path's include the layer's graph cut, session creation and prefix
 /// runs; the slow paths' a model copy and session per ablation or per layer), the FLOPs the fast path needs for them
 /// (the prefix once, the suffix once per ablation, over all samples) and the GEMM peak of the same run.
 /// </summary>
 /// <param name="Units">The layer's units (the paths may time fewer: see the ablation counts).</param>
 /// <param name="OverridableAblations">0 where the overridable path was not timed.</param>
-internal sealed record BenchLayer(
+public sealed record BenchLayer(
     string Layer, int Units,
     int FastAblations, double FastSeconds,
     int ReferenceAblations, double ReferenceSeconds,
