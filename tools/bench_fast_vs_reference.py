@@ -84,6 +84,10 @@ def flop_bound(forward_mflop, samples, layer):
     return full / (layer["FastGflopNeeded"] * 1e9 / layer["FastAblations"])
 
 
+def ordinal(n):
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return f.read().split()[0]
@@ -119,12 +123,12 @@ def main():
     args = ap.parse_args()
     cov = coverage()
     # rows and summaries of the models not run now are kept as stored
-    rows = {} if not args.rest else {}
+    rows = {}
     for row in read_tsv(args.out):
         rows.setdefault(row["model"], []).append(row)
     summary = {row["model"]: row for row in read_tsv(args.summary)}
-    if not args.rest:
-        rows, summary = {}, {}
+    if not args.rest and not args.only:
+        rows, summary = {}, {}  # a whole run starts afresh; --only replaces the models named, --rest adds to them
     started = time.time()
     for name, path, data, s in models():
         if args.only and name not in args.only:
@@ -176,8 +180,8 @@ def main():
         load = f"{r['LoadAverageStart']:.2f}-{r['LoadAverageEnd']:.2f}"
         summary[name] = dict(
             model=name, layers=len(mine), layers_with_16_units=len(all_layers),
-            sampled="all" if stride == 1 else ("all, in two runs (every %dth, then the rest)" % stride if args.rest
-                                               else f"every {stride}th (the 1st, {1 + stride}th, ...)"),
+            sampled="all" if stride == 1 else (f"all, in two runs (every {ordinal(stride)}, then the rest)" if args.rest
+                                               else f"every {ordinal(stride)} (the 1st, {ordinal(1 + stride)}, ...)"),
             min_ratio=fmt(min(ratios), 2), median_ratio=fmt(statistics.median(ratios), 2),
             layers_at_5x=len(ratios) - below, layers_below_5x=below,
             images=r["Samples"], fast_units=s["fast"], reference_units=s["reference"], threads=r["Threads"],
