@@ -15,7 +15,13 @@ units it sweeps (FAST units: fewer units than the layer has make it look slower,
 is a model copy, a session and a full pass per ablation. bench checks that the fast path's predictions equal the
 reference's on the units both timed. Needs the corpus (tools/setup.sh corpus zoo) and a Release build.
 
-usage: python3 tools/bench_fast_vs_reference.py [--only NAME ...] [--dry-run]
+flop_bound: the ratio if both paths ran at the same FLOP rate without fixed costs (a full pass's FLOPs over the fast
+path's per ablation). The stored data came from `python3 tools/bench_fast_vs_reference.py` (the models in STRIDE
+sampled), `--only cntk/resnet18` (after bench learned to score a features output) and `--rest` (the layers STRIDE left
+out); the first run's rows got their flop_bound afterwards, from the same models' forward MFLOP per sample (bench's
+ForwardMflopPerSample) and their fast GFLOP/s × s/ablation as stored.
+
+usage: python3 tools/bench_fast_vs_reference.py [--only NAME ...] [--rest] [--dry-run]
 """
 import argparse
 import csv
