@@ -37,6 +37,9 @@ internal static class BenchCommand
         var profile = new Option<bool>("--profile") { Description = "per layer, seconds of the fast path in prefix, suffix, mask building, copies, scoring and store (results committed to a temporary store)" };
         var torchModel = new Option<string?>("--torch-model") { Description = "the PyTorch model for --torch: fmnist-vgg, fmnist-resnet-tiny, resnet18-224 (default: from the model's path)" };
         var torchUnits = new Option<int?>("--torch-units") { Description = "units per layer the PyTorch loop times (default: all); its rate is per ablation" };
+        var fastUnits = new Option<int?>("--fast-units") { Description = "units per layer the fast path sweeps (the first N; default: all); its rate is per ablation" };
+        var noOverridable = new Option<bool>("--no-overridable") { Description = "do not time the overridable-initializer path (b)" };
+        var gemmPerLayer = new Option<bool>("--gemm-per-layer") { Description = "measure the GEMM peak again after each layer of the fast path (not counted in its time): each layer's share under the load of its moment" };
         var c = new Command("bench", "Benchmark a full single-unit sweep: reference vs overridable vs fast path, against the GEMM peak and PyTorch hooks");
         common.AddModelAndData(c);
         c.Options.Add(json);
@@ -49,16 +52,20 @@ internal static class BenchCommand
         c.Options.Add(profile);
         c.Options.Add(torchModel);
         c.Options.Add(torchUnits);
+        c.Options.Add(fastUnits);
+        c.Options.Add(noOverridable);
+        c.Options.Add(gemmPerLayer);
         c.SetAction(r => Run.Guarded(() =>
         {
             double loadStart = LoadAverage();
             var budget = common.Budget(r);
             long startPeak = PeakMemory.Bytes() ?? 0;
             var model = common.LoadModel(r);
-            var data = common.LoadClassData(r, model)!;
+            // a model whose output holds features (the CNTK backbone) is scored by drift, as label-free studies do
+            var data = ClassScores.Fit(model, common.LoadData(r) ?? throw new ArgumentException("bench needs --data"), allowFeatures: true);
             var fast = budget.Apply(new FastOptions { AblationsPerRun = r.GetValue(k), RowsPerRun = r.GetValue(rows) });
             var settings = new Settings(r.GetValue(subset), r.GetValue(fastOnly), r.GetValue(layers) is { } l ? Names.Split(l) : null, r.GetValue(profile),
-                r.GetValue(torch) ? r.GetValue(torchModel) ?? TorchModelFor(model.Source) : null, r.GetValue(torchUnits));
+                r.GetValue(torch) ? r.GetValue(torchModel) ?? TorchModelFor(model.Source) : null, r.GetValue(torchUnits), r.GetValue(fastUnits), !r.GetValue(noOverridable), r.GetValue(gemmPerLayer));
             var result = Measure(model, data, common.Inference(r), budget, fast, settings) with { LoadAverageStart = loadStart, LoadAverageEnd = LoadAverage() };
             result = result with { PeakMemoryBytes = Math.Max(result.PeakMemoryBytes ?? 0, startPeak) };
             string text = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
@@ -69,8 +76,8 @@ internal static class BenchCommand
         return c;
     }
 
-    /// <summary>What to time: slow-path units per layer, layers, profile, the PyTorch model (null: no PyTorch loop) and its units per layer.</summary>
-    private sealed record Settings(int SlowUnits, bool FastOnly, IReadOnlyList<string>? Layers, bool Profile, string? TorchModel, int? TorchUnits);
+    /// <summary>What to time: slow-path units per layer, layers, profile, the PyTorch model (null: no PyTorch loop) and its units per layer, fast-path units per layer (null: all), whether the overridable path runs.</summary>
+    private sealed record Settings(int SlowUnits, bool FastOnly, IReadOnlyList<string>? Layers, bool Profile, string? TorchModel, int? TorchUnits, int? FastUnits, bool Overridable, bool GemmPerLayer);
 
     /// <param name="PeakMemoryBytes">VmHWM over the path's run (the peak was reset before it), or null where it cannot be read.</param>
     internal sealed record PathFigures(string Path, int Ablations, double Seconds, double AblationsPerSecond, double SamplesPerSecond, double? GflopPerSecond, long? PeakMemoryBytes = null);
@@ -79,7 +86,7 @@ internal static class BenchCommand
         string Model, string Data, int Samples, int Threads, string Machine, string OnnxRuntime,
         int HiddenUnits, double ForwardMflopPerSample, double SweepGflopNeeded, double GemmPeakGflopPerSecond,
         double BaselinePassSeconds, IReadOnlyList<PathFigures> Paths, bool Identical, double? TorchAblationsPerSecond, string? TorchNote,
-        double FastVsReference, double FastVsOverridable, double? FastVsTorch, double FastShareOfGemmPeak)
+        double FastVsReference, double? FastVsOverridable, double? FastVsTorch, double FastShareOfGemmPeak)
     {
         public IReadOnlyList<string>? Layers { get; init; }
 
@@ -102,6 +109,26 @@ internal static class BenchCommand
         public double LoadAverageStart { get; init; }
 
         public double LoadAverageEnd { get; init; }
+
+        /// <summary>The GEMM peak measured before the paths ran and after them (the run's peak is the highest of these and the per-layer ones).</summary>
+        public double GemmPeakStart { get; init; }
+
+        public double GemmPeakEnd { get; init; }
+
+        /// <summary>Units per layer the fast path swept (null: all).</summary>
+        public int? FastUnitsPerLayer { get; init; }
+
+        /// <summary>Units per layer the slow paths timed.</summary>
+        public int SlowUnitsPerLayer { get; init; }
+
+        /// <summary>Ablations whose fast predictions were compared with the reference path's (the units both timed).</summary>
+        public int Compared { get; init; }
+
+        /// <summary>Per layer: each path's seconds per ablation, the fast-vs-reference ratio and the fast path's share of the GEMM peak.</summary>
+        public IReadOnlyList<BenchLayer>? PerLayer { get; init; }
+
+        /// <summary>"accuracy", or "drift" for a model whose output holds features (then the drifts are compared, not predictions).</summary>
+        public string Scored { get; init; } = "accuracy";
     }
 
     private static BenchResult Measure(OnnxModel model, Dataset data, InferenceOptions asked, MemoryBudget budget, FastOptions fastOptions, Settings set)
@@ -110,71 +137,108 @@ internal static class BenchCommand
         var options = budget.Apply(asked, units);
         var hidden = set.Layers is { } names ? names.Select(n => units[n]).ToList() : units.HiddenLayers.ToList();
         bool fastOnly = set.FastOnly;
-        var all = hidden.SelectMany(l => Enumerable.Range(0, l.UnitCount).Select(u => (IReadOnlyList<UnitSet>)[new UnitSet(l.Name, [u])])).ToList();
-        var slow = hidden.SelectMany(l => Enumerable.Range(0, Math.Min(fastOnly ? 1 : set.SlowUnits, l.UnitCount)).Select(u => (IReadOnlyList<UnitSet>)[new UnitSet(l.Name, [u])])).ToList();
+        static List<IReadOnlyList<UnitSet>> Singles(Layer l, int n) =>
+            Enumerable.Range(0, Math.Clamp(n, 0, l.UnitCount)).Select(u => (IReadOnlyList<UnitSet>)[new UnitSet(l.Name, [u])]).ToList();
+        var all = hidden.Select(l => Singles(l, set.FastUnits ?? l.UnitCount)).ToList();
+        var slow = hidden.Select(l => Singles(l, fastOnly ? 1 : set.SlowUnits)).ToList();
+        int fastCount = all.Sum(x => x.Count), slowCount = slow.Sum(x => x.Count);
         var flops = new FlopCounter(units, data.SampleShape);
         // What the sweep needs: each layer's prefix once, and its suffix once per ablated unit.
-        double sweepFlop = hidden.Sum(l => 2 * data.Count * (flops.PrefixMacs(l) + l.UnitCount * flops.SuffixMacs(l)));
+        var layerFlop = hidden.Select((l, i) => 2.0 * data.Count * (flops.PrefixMacs(l) + all[i].Count * flops.SuffixMacs(l))).ToList();
+        double sweepFlop = layerFlop.Sum();
         double slowFullPassFlop = 2 * data.Count * flops.TotalMacs;
-        double peak = GemmPeak(options);
+        double peakStart = GemmPeak(options);
+        var peakAfter = new double?[hidden.Count];
 
         var sw = Stopwatch.StartNew();
-        using (var s = ModelSession.Create(model, options, data.SampleShape)) Evaluator.Evaluate(s, data, OutputKinds.Of(model));
+        using (var s = ModelSession.Create(model, options, data.SampleShape)) Evaluator.Predict(s, data); // the intact pass (a features output has no accuracy)
         double baseline = sw.Elapsed.TotalSeconds;
 
         var figures = new List<PathFigures>();
-        var referenceResults = new Dictionary<string, int[]>();
+        var layerSeconds = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var referenceResults = new Dictionary<string, EvaluationResult>();
+        bool features = OutputKinds.Of(model) == OutputKind.Features;
         IReadOnlyList<LayerProfile>? profile = null;
-        PathFigures Time(string name, IAblationEvaluator e, List<IReadOnlyList<UnitSet>> list, Func<double>? flop, Action<int, EvaluationResult>? keep = null, ResultStore? store = null)
+        PathFigures Time(string name, IAblationEvaluator e, List<List<IReadOnlyList<UnitSet>>> perLayer, Func<double, double>? gflopPerSecond, Action<IReadOnlyList<UnitSet>, EvaluationResult>? keep = null, ResultStore? store = null, Action<int>? afterLayer = null)
         {
+            // The intact model's outputs, which every ablation is scored against, before the clock starts: a study
+            // computes them once, and they would otherwise count against the first layer timed.
+            e.Evaluate([[]], (_, _) => { });
             bool reset = PeakMemory.Reset();
+            int total = perLayer.Sum(x => x.Count);
+            var seconds = layerSeconds[name] = new double[perLayer.Count];
             var watch = Stopwatch.StartNew();
+            double aside = 0;
             Run.WithProgress(name, p =>
             {
                 int done = 0;
-                if (store is null)
+                // one call per layer, timed on its own: a layer's figures include its sessions and prefix runs
+                for (int li = 0; li < perLayer.Count; li++)
                 {
-                    e.Evaluate(list, (i, res) => { keep?.Invoke(i, res); p.Report((++done, list.Count)); });
-                    return 0;
+                    var list = perLayer[li];
+                    if (list.Count == 0) continue;
+                    long began = Stopwatch.GetTimestamp();
+                    if (store is null)
+                        e.Evaluate(list, (i, res) => { keep?.Invoke(list[i], res); p.Report((++done, total)); });
+                    else
+                    {
+                        // as a sweep runs: each result committed to the store as it completes
+                        var plan = list.Select(sets => new PlannedAblation(AblationKey.Format(ModeSpec.ZeroIn.ToString(), sets), "single", sets)).ToList();
+                        var wrapped = new KeepResults(e, (sets, res) => keep?.Invoke(sets, res));
+                        new StudyRunner(store, wrapped, data, ModeSpec.ZeroIn.ToString()).Run(plan, new Progress(p, done, total));
+                        done += list.Count;
+                    }
+                    seconds[li] = Stopwatch.GetElapsedTime(began).TotalSeconds;
+                    long hook = Stopwatch.GetTimestamp();
+                    afterLayer?.Invoke(li);
+                    aside += Stopwatch.GetElapsedTime(hook).TotalSeconds;
                 }
-                // as a sweep runs: each result committed to the store as it completes
-                var plan = list.Select(sets => new PlannedAblation(AblationKey.Format(ModeSpec.ZeroIn.ToString(), sets), "single", sets)).ToList();
-                var index = plan.Select((x, i) => (x.Key, i)).ToDictionary(x => x.Key, x => x.i);
-                var wrapped = new KeepResults(e, (sets, res) => keep?.Invoke(index[AblationKey.Format(ModeSpec.ZeroIn.ToString(), sets)], res));
-                new StudyRunner(store, wrapped, data, ModeSpec.ZeroIn.ToString()).Run(plan, new Progress(p));
                 return 0;
             });
-            double t = watch.Elapsed.TotalSeconds;
-            long? peak = reset ? PeakMemory.Bytes() : null;
+            double t = watch.Elapsed.TotalSeconds - aside;
+            long? peakBytes = reset ? PeakMemory.Bytes() : null;
             if (e is FastEvaluator fe && set.Profile) profile = fe.Profile;
             e.Dispose();
-            var f = new PathFigures(name, list.Count, t, list.Count / t, (double)list.Count * data.Count / t, flop is null ? null : flop() / t / 1e9, peak);
+            var f = new PathFigures(name, total, t, total / t, (double)total * data.Count / t, gflopPerSecond?.Invoke(t), peakBytes);
             figures.Add(f);
             return f;
         }
 
-        Time("reference", new ReferenceEvaluator(units, data, ModeSpec.ZeroIn, options), slow, () => slowFullPassFlop * slow.Count,
-            (i, res) => referenceResults[slow[i][0].ToString()] = res.Predicted);
-        Time("overridable", new OverridableEvaluator(units, data, ModeSpec.ZeroIn, options), slow, () => slowFullPassFlop * slow.Count);
+        var reference = Time("reference", new ReferenceEvaluator(units, data, ModeSpec.ZeroIn, options), slow, t => slowFullPassFlop * slowCount / t / 1e9,
+            (sets, res) => referenceResults[sets[0].ToString()] = res);
+        PathFigures? overridable = set.Overridable
+            ? Time("overridable", new OverridableEvaluator(units, data, ModeSpec.ZeroIn, options), slow, t => slowFullPassFlop * slowCount / t / 1e9)
+            : null;
         bool identical = true;
+        int compared = 0;
         string storePath = Path.Combine(Path.GetTempPath(), $"onnx-ablate-bench-{Environment.ProcessId}.db");
         PathFigures fast;
         using (var store = set.Profile ? ResultStore.Open(storePath, Metadata(model, data)) : null)
         {
-            fast = Time("fast", new FastEvaluator(units, data, ModeSpec.ZeroIn, options, fast: fastOptions), all, () => sweepFlop,
-                (i, res) => { if (referenceResults.TryGetValue(all[i][0].ToString(), out var p) && !p.SequenceEqual(res.Predicted)) identical = false; }, store);
+            fast = Time("fast", new FastEvaluator(units, data, ModeSpec.ZeroIn, options, fast: fastOptions), all, t => sweepFlop / t / 1e9,
+                (sets, res) =>
+                {
+                    if (!referenceResults.TryGetValue(sets[0].ToString(), out var p)) return;
+                    compared++;
+                    if (!p.Predicted.SequenceEqual(res.Predicted) || (features && !SameDrift(p.Effect, res.Effect))) identical = false;
+                }, store, set.GemmPerLayer ? li => peakAfter[li] = GemmPeak(options) : null);
         }
+        double peakEnd = GemmPeak(options);
+        double peak = new[] { peakStart, peakEnd }.Concat(peakAfter.OfType<double>()).Max();
         foreach (string f in new[] { storePath, storePath + "-wal", storePath + "-shm" }) File.Delete(f);
 
         double? torchRate = null, torchSeconds = null;
         int? torchAblations = null;
         string? torchNote = null;
         if (set.TorchModel is { } tm) (torchRate, torchNote, torchAblations, torchSeconds) = RunTorch(data.Count, tm, set.Layers is null ? null : hidden.Select(l => l.Name).ToList(), set.TorchUnits);
-        double refRate = figures[0].AblationsPerSecond, ovRate = figures[1].AblationsPerSecond;
+        double[] none = new double[hidden.Count];
+        var perLayerFigures = hidden.Select((l, i) => new BenchLayer(l.Name, l.UnitCount,
+            all[i].Count, layerSeconds["fast"][i], slow[i].Count, layerSeconds["reference"][i],
+            overridable is null ? 0 : slow[i].Count, layerSeconds.GetValueOrDefault("overridable", none)[i], layerFlop[i] / 1e9, peak) { GemmPeakAfterLayer = peakAfter[i] }).ToList();
         return new BenchResult(model.Source, data.Spec, data.Count, options.Threads, MachineName(), typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString() ?? "?",
-            all.Count, 2 * flops.TotalMacs / 1e6, sweepFlop / 1e9, peak, baseline, figures, identical, torchRate, torchNote,
-            fast.AblationsPerSecond / refRate, fast.AblationsPerSecond / ovRate, torchRate is double tr ? fast.AblationsPerSecond / tr : null,
-            (fast.GflopPerSecond ?? 0) / peak)
+            hidden.Sum(l => l.UnitCount), 2 * flops.TotalMacs / 1e6, sweepFlop / 1e9, peak, baseline, figures, identical, torchRate, torchNote,
+            fast.AblationsPerSecond / reference.AblationsPerSecond, overridable is null ? null : fast.AblationsPerSecond / overridable.AblationsPerSecond,
+            torchRate is double tr ? fast.AblationsPerSecond / tr : null, (fast.GflopPerSecond ?? 0) / peak)
         {
             Layers = hidden.Select(l => l.Name).ToList(),
             MemoryBudgetBytes = budget.Bytes,
@@ -184,8 +248,22 @@ internal static class BenchCommand
             TorchSeconds = torchSeconds,
             BatchSize = options.BatchSize,
             Profile = profile,
+            FastUnitsPerLayer = set.FastUnits,
+            SlowUnitsPerLayer = fastOnly ? 1 : set.SlowUnits,
+            Compared = compared,
+            PerLayer = perLayerFigures,
+            Scored = features ? "drift" : "accuracy",
+            GemmPeakStart = peakStart,
+            GemmPeakEnd = peakEnd,
         };
     }
+
+    /// <summary>
+    /// A features output has no predictions (−1 throughout): its drift from the intact outputs is compared instead,
+    /// within the cut graph's float32 rounding (1e-4 of the drift, or 1e-6 absolute).
+    /// </summary>
+    internal static bool SameDrift(IntactEffect? reference, IntactEffect? fast) =>
+        reference is not null && fast is not null && Math.Abs(reference.Drift - fast.Drift) <= Math.Max(1e-6, 1e-4 * Math.Abs(reference.Drift));
 
     /// <summary>Store metadata for the temporary store of <c>--profile</c>.</summary>
     private static StoreMetadata Metadata(OnnxModel model, Dataset data) => new()
@@ -221,10 +299,10 @@ internal static class BenchCommand
         }
     }
 
-    /// <summary>The study runner's progress as the bar's.</summary>
-    private sealed class Progress(IProgress<(int Done, int Total)> bar) : IProgress<(int Done, int Total)>
+    /// <summary>The study runner's progress on one layer as the bar's over all layers (<paramref name="before"/> done already, of <paramref name="total"/>).</summary>
+    private sealed class Progress(IProgress<(int Done, int Total)> bar, int before, int total) : IProgress<(int Done, int Total)>
     {
-        public void Report((int Done, int Total) value) => bar.Report(value);
+        public void Report((int Done, int Total) value) => bar.Report((before + value.Done, total));
     }
 
     private static double LoadAverage()
@@ -333,7 +411,8 @@ internal static class BenchCommand
     private static void Print(BenchResult r)
     {
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(r.Model)}[/] on {r.Samples} samples of {Markup.Escape(r.Data)}; {r.HiddenUnits} hidden units; {r.ForwardMflopPerSample:F1} MFLOP per sample; sweep needs {r.SweepGflopNeeded:F1} GFLOP; {Markup.Escape(r.Machine)}, {r.Threads} threads");
-        AnsiConsole.MarkupLine($"ONNX Runtime GEMM peak (1024³ MatMul): {r.GemmPeakGflopPerSecond:F1} GFLOP/s; baseline pass {r.BaselinePassSeconds * 1000:F0} ms; {Markup.Escape(r.MemoryBudget ?? "")}; slow paths {r.BatchSize} samples per run");
+        AnsiConsole.MarkupLine($"ONNX Runtime GEMM peak (1024³ MatMul): {r.GemmPeakGflopPerSecond:F1} GFLOP/s (the highest of: {r.GemmPeakStart:F1} before the paths, {r.GemmPeakEnd:F1} after them" +
+                               (r.PerLayer?.Any(l => l.GemmPeakAfterLayer is not null) == true ? ", and after each fast layer" : "") + $"); baseline pass {r.BaselinePassSeconds * 1000:F0} ms; {Markup.Escape(r.MemoryBudget ?? "")}; slow paths {r.BatchSize} samples per run");
         var t = new Table().AddColumns("path", "ablations", "seconds", "ablations/s", "samples/s", "GFLOP/s", "vs GEMM peak", "peak memory");
         foreach (var p in r.Paths)
             t.AddRow(p.Path, p.Ablations.ToString(CultureInfo.InvariantCulture), p.Seconds.ToString("F2", CultureInfo.InvariantCulture),
@@ -346,8 +425,25 @@ internal static class BenchCommand
         AnsiConsole.Write(t);
         if (r.Profile is { } profile) PrintProfile(profile);
         AnsiConsole.MarkupLine($"peak memory (VmHWM) of the whole run: {(r.PeakMemoryBytes is long pm ? MemoryBudget.Format(pm) : "unknown")} (budget {MemoryBudget.Format(r.MemoryBudgetBytes)}); load average {r.LoadAverageStart:F2} at the start, {r.LoadAverageEnd:F2} at the end");
-        AnsiConsole.MarkupLine($"fast vs reference ×{r.FastVsReference:F1}, vs overridable ×{r.FastVsOverridable:F1}" +
+        if (r.PerLayer is { Count: > 0 } layers) PrintLayers(layers, r.Compared);
+        AnsiConsole.MarkupLine($"fast vs reference ×{r.FastVsReference:F1}" + (r.FastVsOverridable is double fo ? $", vs overridable ×{fo:F1}" : "") +
                                (r.FastVsTorch is double ft ? $", vs PyTorch hooks ×{ft:F1}" : $" ({Markup.Escape(r.TorchNote ?? "PyTorch not measured: pass --torch")})") +
-                               $"; fast path at {r.FastShareOfGemmPeak:P0} of the GEMM peak; predictions identical to the reference on the timed units: {(r.Identical ? "yes" : "[red]NO[/]")}");
+                               $"; fast path at {r.FastShareOfGemmPeak:P0} of the GEMM peak; {(r.Scored == "drift" ? "drift (features output)" : "predictions")} identical to the reference on the {r.Compared} units both timed: {(r.Identical ? "yes" : "[red]NO[/]")}");
+    }
+
+    /// <summary>Per layer: seconds per ablation of each path, the ratio, the fast path's GFLOP/s and share of the GEMM peak; then the ratios' minimum and median.</summary>
+    private static void PrintLayers(IReadOnlyList<BenchLayer> layers, int compared)
+    {
+        static string F(double? v, string format) => v?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
+        var t = new Table().Title("per layer (each path's call for the layer timed on its own; fast includes its cut, sessions and prefix runs)")
+            .AddColumns("layer", "units", "fast abl.", "fast s/abl.", "ref. abl.", "ref. s/abl.", "ovr. s/abl.", "fast vs ref.", "fast GFLOP/s", "of GEMM peak", "GEMM peak after", "of it");
+        foreach (var l in layers)
+            t.AddRow(Markup.Escape(l.Layer), l.Units.ToString(CultureInfo.InvariantCulture), l.FastAblations.ToString(CultureInfo.InvariantCulture),
+                F(l.FastSecondsPerAblation, "F4"), l.ReferenceAblations.ToString(CultureInfo.InvariantCulture), F(l.ReferenceSecondsPerAblation, "F4"),
+                F(l.OverridableSecondsPerAblation, "F4"), F(l.FastVsReference, "F1"), F(l.FastGflopPerSecond, "F1"), F(l.FastShareOfGemmPeak, "P0"),
+                F(l.GemmPeakAfterLayer, "F1"), F(l.FastShareOfPeakAfterLayer, "P0"));
+        AnsiConsole.Write(t);
+        var (min, median, atTarget, measured) = BenchLayer.Summarize(layers, 5);
+        AnsiConsole.MarkupLine($"per layer fast vs reference: min ×{F(min, "F1")}, median ×{F(median, "F1")}, {atTarget} of {measured} layers ≥ ×5 ({compared} ablations compared with the reference)");
     }
 }
