@@ -143,8 +143,9 @@ internal static class BenchCommand
         var slow = hidden.Select(l => Singles(l, fastOnly ? 1 : set.SlowUnits)).ToList();
         int fastCount = all.Sum(x => x.Count), slowCount = slow.Sum(x => x.Count);
         var flops = new FlopCounter(units, data.SampleShape);
-        // What the sweep needs: each layer's prefix once, and its suffix once per ablated unit.
-        var layerFlop = hidden.Select((l, i) => 2.0 * data.Count * (flops.PrefixMacs(l) + all[i].Count * flops.SuffixMacs(l))).ToList();
+        // What the sweep needs: each layer's prefix once, and its suffix once per ablated unit (after the linear consumer,
+        // plus the consumer's share of one unit, where the fast path applies the linear update).
+        var layerFlop = hidden.Select((l, i) => 2.0 * data.Count * (flops.PrefixMacs(l) + all[i].Count * flops.FastSuffixMacs(l, fastOptions))).ToList();
         double sweepFlop = layerFlop.Sum();
         double slowFullPassFlop = 2 * data.Count * flops.TotalMacs;
         double peakStart = GemmPeak(options);
