@@ -21,7 +21,12 @@ sampled), `--only cntk/resnet18` (after bench learned to score a features output
 out); the first run's rows got their flop_bound afterwards, from the same models' forward MFLOP per sample (bench's
 ForwardMflopPerSample) and their fast GFLOP/s × s/ablation as stored.
 
-usage: python3 tools/bench_fast_vs_reference.py [--only NAME ...] [--rest] [--dry-run]
+`--updated` (after the linear update of the first consumer and the ViT fold): runs again only the layers whose path or
+suffix changed since their row was stored (fast-coverage.tsv's `update` column names a linear update, or its path
+differs from the row's), replaces their rows and recomputes the summary; the `suffix` column says how each row's fast
+path ran (mask / linear update).
+
+usage: python3 tools/bench_fast_vs_reference.py [--only NAME ...] [--rest | --updated] [--dry-run]
 """
 import argparse
 import csv
@@ -55,6 +60,7 @@ LARGE = dict(images=8, fast=8, reference=1)      # zoo and CNTK at 224x224 (the 
 STRIDE = {"torchvision/densenet121": 2, "zoo/densenet121": 4, "zoo/vgg19": 3, "zoo/resnet50": 2, "zoo/inception_v1": 2,
           "zoo/inception_v2": 2}
 OVERRIDES = {}
+UPDATE = {}  # (model, layer) -> "mask" / "linear update", from fast-coverage.tsv's update column
 
 
 def models():
@@ -78,6 +84,7 @@ def coverage():
         for row in csv.DictReader(f, delimiter="\t"):
             if int(row["units"]) >= MIN_UNITS:
                 layers.setdefault(row["model"], []).append((row["layer"], int(row["units"]), row["path"]))
+                UPDATE[(row["model"], row["layer"])] = "linear update" if row.get("update", "").startswith("linear") else "mask"
     return layers
 
 
@@ -104,7 +111,7 @@ def fmt(v, digits=4):
 
 
 HEAD = ["model", "layer", "units", "path", "fast_ablations", "fast_s_per_ablation", "reference_ablations",
-        "reference_s_per_ablation", "ratio", "flop_bound", "fast_gflop_per_s", "images", "threads", "load_start", "load_end"]
+        "reference_s_per_ablation", "ratio", "flop_bound", "fast_gflop_per_s", "images", "threads", "load_start", "load_end", "suffix"]
 KEYS = ["model", "layers", "layers_with_16_units", "sampled", "min_ratio", "median_ratio", "layers_at_5x",
         "layers_below_5x", "images", "fast_units", "reference_units", "threads", "identical", "compared", "gemm_peak",
         "wall_s", "load", "note"]
@@ -124,6 +131,8 @@ def main():
     ap.add_argument("--out", default=OUT)
     ap.add_argument("--summary", default=SUMMARY)
     ap.add_argument("--max-layers", type=int, help="calibration: only the first N of each model's layers (with --out/--summary elsewhere)")
+    ap.add_argument("--updated", action="store_true",
+                    help="run again only the layers whose fast path changed since stored (linear update, or another path); replace their rows")
     ap.add_argument("--rest", action="store_true",
                     help="a second run: the layers STRIDE left out of the models it samples, added to the stored rows (the summary then covers both runs)")
     args = ap.parse_args()
@@ -131,9 +140,13 @@ def main():
     # rows and summaries of the models not run now are kept as stored
     rows = {}
     for row in read_tsv(args.out):
+        row.setdefault("suffix", "")
+        row["suffix"] = row["suffix"] or "mask"  # rows stored before the linear update existed
         rows.setdefault(row["model"], []).append(row)
     summary = {row["model"]: row for row in read_tsv(args.summary)}
-    if not args.rest and not args.only:
+    if args.rest and args.updated:
+        sys.exit("--rest and --updated are separate runs: give one")
+    if not args.rest and not args.updated and not args.only:
         rows, summary = {}, {}  # a whole run starts afresh; --only replaces the models named, --rest adds to them
     started = time.time()
     for name, path, data, s in models():
@@ -141,7 +154,11 @@ def main():
             continue
         all_layers = cov.get(name, [])
         stride = STRIDE.get(name, 1)
-        if args.rest:
+        if args.updated:
+            stored = {x["layer"]: x for x in rows.get(name, [])}
+            layers = [x for x in all_layers if UPDATE.get((name, x[0])) == "linear update"
+                      or (x[0] in stored and stored[x[0]]["path"] != x[2])]
+        elif args.rest:
             if stride == 1:
                 continue
             taken = {l for l, _, _ in all_layers[::stride]}
@@ -150,7 +167,8 @@ def main():
             layers = all_layers[::stride]
         layers = layers[: args.max_layers]
         if not layers:
-            print(f"{name}: no layers with >= {MIN_UNITS} units in {COVERAGE}", file=sys.stderr)
+            print(f"{name}: no layers " + ("whose fast path changed" if args.updated else f"with >= {MIN_UNITS} units in {COVERAGE}"),
+                  file=sys.stderr)
             continue
         fd, tmp = tempfile.mkstemp(suffix=".json")
         os.close(fd)
@@ -175,9 +193,11 @@ def main():
                                fmt(l["FastSecondsPerAblation"], 5), l["ReferenceAblations"], fmt(l["ReferenceSecondsPerAblation"], 5),
                                fmt(l["FastVsReference"], 2), fmt(flop_bound(r["ForwardMflopPerSample"], r["Samples"], l), 2),
                                fmt(l["FastGflopPerSecond"], 1), r["Samples"], r["Threads"],
-                               f"{r['LoadAverageStart']:.2f}", f"{r['LoadAverageEnd']:.2f}"])) for l in r["PerLayer"]]
-        old = summary.get(name) if args.rest else None
-        mine = (rows.get(name, []) if args.rest else []) + new
+                               f"{r['LoadAverageStart']:.2f}", f"{r['LoadAverageEnd']:.2f}",
+                               UPDATE.get((name, l["Layer"]), "mask")])) for l in r["PerLayer"]]
+        old = summary.get(name) if args.rest or args.updated else None
+        rerun = {x["layer"] for x in new}
+        mine = ([x for x in rows.get(name, []) if x["layer"] not in rerun] if args.rest or args.updated else []) + new
         order = {l: i for i, (l, _, _) in enumerate(all_layers)}
         mine.sort(key=lambda x: order.get(x["layer"], len(order)))
         rows[name] = mine
@@ -186,7 +206,8 @@ def main():
         load = f"{r['LoadAverageStart']:.2f}-{r['LoadAverageEnd']:.2f}"
         summary[name] = dict(
             model=name, layers=len(mine), layers_with_16_units=len(all_layers),
-            sampled="all" if stride == 1 else (f"all, in two runs (every {ordinal(stride)}, then the rest)" if args.rest
+            sampled=(old["sampled"] + f"; {len(new)} run again (--updated)") if args.updated and old else
+                    "all" if stride == 1 else (f"all, in two runs (every {ordinal(stride)}, then the rest)" if args.rest
                                                else f"every {ordinal(stride)} (the 1st, {ordinal(1 + stride)}, ...)"),
             min_ratio=fmt(min(ratios), 2), median_ratio=fmt(statistics.median(ratios), 2),
             layers_at_5x=len(ratios) - below, layers_below_5x=below,
