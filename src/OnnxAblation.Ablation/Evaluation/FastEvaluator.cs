@@ -34,7 +34,7 @@ public sealed class FastEvaluator : IAblationEvaluator
     private CacheBudget SharedBudget => _cacheBudgetField ??= new CacheBudget(Fast.PrefixCache);
 
     /// <summary>How a layer's ablations run: rows (K × samples) per suffix run, K, workers, and the memory its sessions are estimated to hold.</summary>
-    private sealed record LayerPlan(int Rows, int K, int Workers, long Footprint, string Update);
+    private sealed record LayerPlan(int Rows, int K, int Workers, long Footprint, bool Linear, string Update);
 
     public FastEvaluator(ModelUnits units, Dataset data, ModeSpec mode, InferenceOptions options, UnitMeans? means = null, FastOptions? fast = null)
     {
@@ -245,7 +245,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         // the cut's two models hold the weights once, each worker's sessions twice (initializers and pre-packed copies)
         long footprint = MemoryEstimate.WeightBytes(_units.Model) * (1 + 2L * workers) + workers * (long)rows * perRow;
         _clocks[layerName] = new ProfileClock();
-        return _plans[layerName] = new LayerPlan(rows, k, workers, footprint, UpdateOf(cut));
+        return _plans[layerName] = new LayerPlan(rows, k, workers, footprint, cut.Linear is not null, UpdateOf(cut));
     }
 
     /// <summary>
@@ -264,7 +264,7 @@ public sealed class FastEvaluator : IAblationEvaluator
         if (Fast.SessionBytes is long limit)
             while (_recent.Count > 0 && _recent.Sum(l => _plans[l]!.Footprint) + plan.Footprint > limit) Close(_recent[0]);
         var cut = _spare is { } spare && spare.Layer == layerName ? spare.Cut
-            : GraphCut.TryCreate(_units, _units[layerName], plan.K, _data.SampleShape, out _, plan.Update != "mask")
+            : GraphCut.TryCreate(_units, _units[layerName], plan.K, _data.SampleShape, out _, plan.Linear)
               ?? throw new AblationException($"{layerName}: the graph could be cut after it once but not again");
         _spare = null;
         var perWorker = _options with { Threads = Math.Max(1, _options.Threads / plan.Workers) };
@@ -429,10 +429,12 @@ public sealed class FastEvaluator : IAblationEvaluator
                 int gCount = Math.Min(group, ablations.Count - g0);
                 var outputs = new float[gCount][];
                 for (int a = 0; a < gCount; a++) outputs[a] = new float[n * _width];
+                var columns = Columns(ablations, g0, gCount);
+                int most = columns is null ? 0 : Math.Max(1, columns.Max(x => x.Length));
                 for (int start = 0; start < n; start += chunk)
                 {
                     int b = Math.Min(chunk, n - start);
-                    var buf = Bind(b, Columns(ablations, g0, gCount));
+                    var buf = Bind(b, most);
                     long t = Stopwatch.GetTimestamp();
                     // the input is needed to run the prefix, or by the suffix where the graph input crosses the cut
                     if (!_cached.Contains(start) || _cut.GraphInput is not null) BatchCopier.Copy(_data, start, b, _layout, buf.Input.Data);
@@ -443,7 +445,7 @@ public sealed class FastEvaluator : IAblationEvaluator
                         t = Stopwatch.GetTimestamp();
                         int kCount = Math.Min(k, gCount - a0);
                         var mask = buf.Mask.Data;
-                        if (buf.Weight is { } weight)
+                        if (buf.Weight is { } weight && columns is not null)
                         {
                             // the ablated columns of the linear consumer's input, padded with column 0 weighted 0
                             int m = (int)buf.Mask.Shape[1];
@@ -452,7 +454,7 @@ public sealed class FastEvaluator : IAblationEvaluator
                             for (int j = 0; j < kCount; j++)
                             {
                                 int at = j * m;
-                                foreach (int column in ablations[g0 + a0 + j].SelectMany(_cut.Columns).Distinct())
+                                foreach (int column in columns[a0 + j])
                                 {
                                     mask[at] = column;
                                     weight.Data[at++] = 1f;
@@ -486,14 +488,10 @@ public sealed class FastEvaluator : IAblationEvaluator
             }
         }
 
-        /// <summary>With a linear consumer: the most columns any ablation of the group zeroes (at least 1); else 0.</summary>
-        private int Columns(IReadOnlyList<IReadOnlyList<int>> ablations, int from, int count)
-        {
-            if (_cut.Linear is null) return 0;
-            int most = 1;
-            for (int a = from; a < from + count; a++) most = Math.Max(most, ablations[a].SelectMany(_cut.Columns).Distinct().Count());
-            return most;
-        }
+        /// <summary>With a linear consumer: the columns of its input each ablation of the group zeroes, once per group; else null.</summary>
+        private int[][]? Columns(IReadOnlyList<IReadOnlyList<int>> ablations, int from, int count) =>
+            _cut.Linear is null ? null
+                : Enumerable.Range(from, count).Select(a => ablations[a].SelectMany(_cut.Columns).Distinct().ToArray()).ToArray();
 
         /// <summary>
         /// The prefix outputs of the chunk at <paramref name="start"/>: from the cache when an earlier call computed
